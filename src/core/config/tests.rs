@@ -1,0 +1,191 @@
+use super::*;
+
+fn parse(json: &str) -> Result<Config, Error> {
+    Config::from_json(json)
+}
+
+const MINIMAL: &str = r#"{"appId":"a","appSecret":"s","appHost":"https://x.genauth.ai"}"#;
+
+#[test]
+fn defaults_are_the_contracts() {
+    let c = parse(MINIMAL).unwrap();
+    assert_eq!(c.auth_method, AuthMethod::ClientSecretPost);
+    assert_eq!(c.protocol, Protocol::Oidc);
+    assert_eq!(c.timeout, Duration::from_millis(10_000));
+    assert!(c.validate_id_token);
+    assert_eq!(c.clock_skew, Duration::from_secs(60));
+    assert_eq!(c.redirect_uri, None);
+    assert_eq!(c.ca_cert_pem, None);
+}
+
+#[test]
+fn every_key_is_accepted() {
+    let c = parse(
+        r#"{"appId":"a","appSecret":"s","appHost":"https://x.genauth.ai/","redirectUri":"https://app/cb",
+            "tokenEndPointAuthMethod":"client_secret_basic","protocol":"oauth","timeoutMs":1234,
+            "validateIdToken":false,"clockSkewSeconds":0}"#,
+    )
+    .unwrap();
+    assert_eq!(c.auth_method, AuthMethod::ClientSecretBasic);
+    assert_eq!(c.protocol, Protocol::OAuth);
+    assert_eq!(c.timeout_ms(), 1234);
+    assert!(!c.validate_id_token);
+    assert_eq!(c.clock_skew, Duration::ZERO);
+    assert_eq!(
+        c.endpoint("token").as_str(),
+        "https://x.genauth.ai/oauth/token"
+    );
+}
+
+#[test]
+fn app_host_is_normalised() {
+    let c = parse(r#"{"appId":"a","appSecret":"s","appHost":"x.genauth.ai/"}"#).unwrap();
+    assert_eq!(
+        c.endpoint("token").as_str(),
+        "https://x.genauth.ai/oidc/token"
+    );
+    let c = parse(r#"{"appId":"a","appSecret":"s","appHost":"https://x.io/tenant/"}"#).unwrap();
+    assert_eq!(
+        c.endpoint("token").as_str(),
+        "https://x.io/tenant/oidc/token"
+    );
+}
+
+#[test]
+fn unknown_and_misspelt_keys_are_rejected() {
+    let e =
+        parse(r#"{"appId":"a","appSecret":"s","appHost":"https://x","appid":"b"}"#).unwrap_err();
+    assert_eq!(e.code(), "invalid_config");
+    assert!(e.to_string().contains("`appid`"), "{e}");
+}
+
+#[test]
+fn required_keys_and_types() {
+    for (json, needle) in [
+        (r#"{"appSecret":"s","appHost":"https://x"}"#, "appId"),
+        (r#"{"appId":"a","appSecret":"s"}"#, "appHost"),
+        (r#"{"appId":"a","appHost":"https://x"}"#, "appSecret"),
+        (
+            r#"{"appId":"","appSecret":"s","appHost":"https://x"}"#,
+            "appId",
+        ),
+        (
+            r#"{"appId":1,"appSecret":"s","appHost":"https://x"}"#,
+            "appId",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://x","timeoutMs":0}"#,
+            "timeoutMs",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://x","timeoutMs":300001}"#,
+            "timeoutMs",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://x","timeoutMs":1.5}"#,
+            "timeoutMs",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://x","clockSkewSeconds":601}"#,
+            "clockSkewSeconds",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://x","validateIdToken":"yes"}"#,
+            "validateIdToken",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://x","protocol":"saml"}"#,
+            "protocol",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://x","tokenEndPointAuthMethod":"private_key_jwt"}"#,
+            "tokenEndPointAuthMethod",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://x","redirectUri":"/relative"}"#,
+            "redirectUri",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://x","caCertPem":"not a pem"}"#,
+            "caCertPem",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"ftp://x"}"#,
+            "appHost",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://u:p@x"}"#,
+            "appHost",
+        ),
+        (
+            r#"{"appId":"a","appSecret":"s","appHost":"https://"}"#,
+            "appHost",
+        ),
+        ("[1,2]", "object"),
+        ("{", "JSON"),
+        ("", "JSON"),
+    ] {
+        let e = parse(json).unwrap_err();
+        assert_eq!(e.code(), "invalid_config", "{json}");
+        assert!(e.to_string().contains(needle), "{json}: {e}");
+    }
+}
+
+#[test]
+fn public_client_needs_no_secret() {
+    let c =
+        parse(r#"{"appId":"a","appHost":"https://x","tokenEndPointAuthMethod":"none"}"#).unwrap();
+    assert_eq!(c.auth_method, AuthMethod::None);
+    assert_eq!(c.app_secret, None);
+}
+
+#[test]
+fn plain_http_only_for_loopback() {
+    for host in [
+        "http://localhost:3000",
+        "http://127.0.0.1:1",
+        "http://127.8.9.10",
+        "http://[::1]:80",
+    ] {
+        let json = format!(r#"{{"appId":"a","appSecret":"s","appHost":"{host}"}}"#);
+        assert!(parse(&json).is_ok(), "{host}");
+    }
+    for host in [
+        "http://example.com",
+        "http://10.0.0.1",
+        "http://localhost.evil.com",
+        "http://[::2]",
+    ] {
+        let json = format!(r#"{{"appId":"a","appSecret":"s","appHost":"{host}"}}"#);
+        assert_eq!(
+            parse(&json).unwrap_err().code(),
+            "insecure_transport",
+            "{host}"
+        );
+    }
+}
+
+#[test]
+fn no_error_quotes_a_value() {
+    let secret = "TOPSECRET-value-123";
+    for json in [
+        format!(r#"{{"appId":"a","appSecret":["{secret}"],"appHost":"https://x"}}"#),
+        format!(r#"{{"appId":"a","appSecret":"s","appHost":"{secret} x"}}"#),
+        format!(
+            r#"{{"appId":"a","appSecret":"{secret}","appHost":"https://x","timeoutMs":"{secret}"}}"#
+        ),
+        format!(r#"{{"appId":"a","appSecret":"{secret}","appHost":"https://x",}}"#),
+        format!(r#"{{"appId":"a","appSecret":"{secret}"#),
+    ] {
+        let e = parse(&json).unwrap_err();
+        assert!(!e.to_string().contains(secret), "{e}");
+        assert!(!format!("{e:?}").contains(secret), "{e:?}");
+    }
+}
+
+#[test]
+fn debug_hides_the_secret() {
+    let c = parse(MINIMAL).unwrap();
+    let shown = format!("{c:?}");
+    assert!(!shown.contains("\"s\""), "{shown}");
+}

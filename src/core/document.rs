@@ -1,0 +1,20 @@
+//! The result documents every call returns: `{"ok": true, ...}` or `{"ok": false, "error": ...}`.
+
+use serde_json::{json, Map, Value};
+
+use super::error::Error;
+
+pub fn success_tokens(tokens: Map<String, Value>) -> Value {
+    json!({"ok": true, "tokens": tokens})
+}
+
+pub fn failure(error: &Error) -> Value {
+    json!({"ok": false, "error": error.to_json()})
+}
+
+pub fn tokens_result(result: Result<Map<String, Value>, Error>) -> Value {
+    match result {
+        Ok(tokens) => success_tokens(tokens),
+        Err(e) => failure(&e),
+    }
+}

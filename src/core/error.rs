@@ -1,0 +1,160 @@
+//! One error type for the whole library. Each variant has a stable machine-readable `code`
+//! (the contract promises these strings never change) and a one-sentence human message.
+
+use serde_json::{json, Map, Value};
+use std::fmt;
+
+use super::redact::Secrets;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A required pointer argument was NULL; names the argument.
+    NullArgument(&'static str),
+    /// An argument was not valid UTF-8; names the argument.
+    InvalidUtf8(&'static str),
+    /// The config document is unusable. The message names the key, never its value.
+    InvalidConfig(String),
+    /// A call argument is unusable (empty code, malformed options, ...).
+    InvalidArgument(String),
+    /// `http://` to a host that is not loopback.
+    InsecureTransport,
+    /// No complete reply within the deadline.
+    Timeout { timeout_ms: u64 },
+    /// DNS failure, refused or reset connection.
+    ConnectFailed(String),
+    /// Certificate or handshake failure.
+    Tls(String),
+    /// The provider answered with an RFC 6749 §5.2 error object.
+    OAuth {
+        http_status: u16,
+        error: String,
+        description: Option<String>,
+    },
+    /// A non-2xx reply without an error object (a proxy's HTML page, a redirect).
+    HttpStatus { http_status: u16 },
+    /// The reply is not a usable token document.
+    InvalidResponse {
+        reason: String,
+        http_status: Option<u16>,
+    },
+    /// A blocking call was made from a library thread, where waiting would deadlock.
+    ReentrantCall,
+    /// A bug was caught at the boundary.
+    Internal(String),
+}
+
+impl Error {
+    /// The stable code of the contract's error table.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NullArgument(_) => "null_argument",
+            Error::InvalidUtf8(_) => "invalid_utf8",
+            Error::InvalidConfig(_) => "invalid_config",
+            Error::InvalidArgument(_) => "invalid_argument",
+            Error::InsecureTransport => "insecure_transport",
+            Error::Timeout { .. } => "timeout",
+            Error::ConnectFailed(_) => "connect_failed",
+            Error::Tls(_) => "tls",
+            Error::OAuth { .. } => "oauth_error",
+            Error::HttpStatus { .. } => "http_status",
+            Error::InvalidResponse { .. } => "invalid_response",
+            Error::ReentrantCall => "reentrant_call",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::OAuth { http_status, .. } | Error::HttpStatus { http_status } => {
+                Some(*http_status)
+            }
+            Error::InvalidResponse { http_status, .. } => *http_status,
+            _ => None,
+        }
+    }
+
+    /// Removes every secret from every text this error carries. Provider text is hostile
+    /// input: a broken or malicious server may echo the secret or the code back to us.
+    pub fn redact(self, secrets: &Secrets) -> Error {
+        let r = |s: String| secrets.redact(&s);
+        match self {
+            Error::InvalidConfig(m) => Error::InvalidConfig(r(m)),
+            Error::InvalidArgument(m) => Error::InvalidArgument(r(m)),
+            Error::ConnectFailed(m) => Error::ConnectFailed(r(m)),
+            Error::Tls(m) => Error::Tls(r(m)),
+            Error::OAuth {
+                http_status,
+                error,
+                description,
+            } => Error::OAuth {
+                http_status,
+                error: r(error),
+                description: description.map(r),
+            },
+            Error::InvalidResponse {
+                reason,
+                http_status,
+            } => Error::InvalidResponse {
+                reason: r(reason),
+                http_status,
+            },
+            Error::Internal(m) => Error::Internal(r(m)),
+            other => other,
+        }
+    }
+
+    /// The `error` object of a failure document.
+    pub fn to_json(&self) -> Value {
+        let mut error = Map::new();
+        error.insert("code".into(), json!(self.code()));
+        error.insert("message".into(), json!(self.to_string()));
+        if let Some(status) = self.http_status() {
+            error.insert("http_status".into(), json!(status));
+        }
+        if let Error::OAuth {
+            error: oauth_error,
+            description,
+            ..
+        } = self
+        {
+            error.insert("oauth_error".into(), json!(oauth_error));
+            if let Some(d) = description {
+                error.insert("oauth_error_description".into(), json!(d));
+            }
+        }
+        Value::Object(error)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NullArgument(name) => write!(f, "the argument `{name}` is NULL"),
+            Error::InvalidUtf8(name) => write!(f, "the argument `{name}` is not valid UTF-8"),
+            Error::InvalidConfig(m) => write!(f, "invalid config: {m}"),
+            Error::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
+            Error::InsecureTransport => f.write_str(
+                "refusing plain http:// to a host that is not loopback: secrets would cross the network in clear",
+            ),
+            Error::Timeout { timeout_ms } => {
+                write!(f, "no complete reply from the provider within {timeout_ms} ms")
+            }
+            Error::ConnectFailed(m) => write!(f, "could not reach the provider: {m}"),
+            Error::Tls(m) => write!(f, "TLS failure talking to the provider: {m}"),
+            Error::OAuth { error, .. } => write!(f, "the provider rejected the request: {error}"),
+            Error::HttpStatus { http_status } => write!(
+                f,
+                "the provider answered HTTP {http_status} without an OAuth error object"
+            ),
+            Error::InvalidResponse { reason, .. } => {
+                write!(f, "the provider's reply is unusable: {reason}")
+            }
+            Error::ReentrantCall => f.write_str(
+                "a blocking call was made from a library callback thread; use the _async functions there",
+            ),
+            Error::Internal(m) => write!(f, "internal error (a bug in libgenauth): {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

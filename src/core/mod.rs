@@ -1,0 +1,15 @@
+//! The protocol core: safe Rust, no C types. Requests are built as values and replies parsed
+//! from values; `transport` is the only module that touches the network.
+
+pub mod client;
+pub mod config;
+pub mod document;
+pub mod error;
+pub mod redact;
+pub mod token_reply;
+pub mod token_request;
+pub mod transport;
+
+pub use client::{Client, ExchangeOptions, Tokens};
+pub use config::Config;
+pub use error::Error;

@@ -1,0 +1,108 @@
+//! Turning the token endpoint's reply (status and body bytes) into a token document or an error.
+
+use serde_json::{Map, Value};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::error::Error;
+
+/// Replies larger than this are refused: a token document is a few kilobytes.
+pub const MAX_REPLY_BYTES: usize = 1024 * 1024;
+
+/// Longest provider string we pass on; a hostile server could send megabytes of description.
+const MAX_PROVIDER_TEXT: usize = 512;
+
+/// Parses a token endpoint reply. `received_at` anchors `expires_at`.
+pub fn parse_token_reply(
+    status: u16,
+    body: &[u8],
+    received_at: SystemTime,
+) -> Result<Map<String, Value>, Error> {
+    let object = parse_object(body);
+    let success = (200..300).contains(&status);
+    match object {
+        Some(mut tokens) if success && tokens.get("access_token").is_some_and(is_token) => {
+            normalise_expiry(&mut tokens, received_at);
+            Ok(tokens)
+        }
+        Some(obj) if obj.get("error").is_some_and(Value::is_string) => {
+            Err(oauth_error(status, &obj))
+        }
+        _ if (300..400).contains(&status) => Err(Error::HttpStatus {
+            http_status: status,
+        }),
+        _ if !success => Err(Error::HttpStatus {
+            http_status: status,
+        }),
+        Some(_) => Err(Error::InvalidResponse {
+            reason: "the JSON reply has no access_token".into(),
+            http_status: Some(status),
+        }),
+        None => Err(Error::InvalidResponse {
+            reason: "the reply is not a JSON object".into(),
+            http_status: Some(status),
+        }),
+    }
+}
+
+/// Parses a JSON object; anything else (not JSON, invalid UTF-8, nesting past serde_json's
+/// recursion limit) is `None`.
+pub fn parse_object(body: &[u8]) -> Option<Map<String, Value>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+fn is_token(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| !s.is_empty())
+}
+
+pub fn oauth_error(status: u16, obj: &Map<String, Value>) -> Error {
+    let text = |key: &str| {
+        obj.get(key)
+            .and_then(Value::as_str)
+            .map(|s| truncate(s, MAX_PROVIDER_TEXT))
+    };
+    Error::OAuth {
+        http_status: status,
+        error: text("error").unwrap_or_default(),
+        description: text("error_description"),
+    }
+}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+/// `expire_in` (GenAuth's non-OIDC endpoints) becomes `expires_in`; `expires_at` is added
+/// when the lifetime is known. Nothing is invented when it is not.
+fn normalise_expiry(tokens: &mut Map<String, Value>, received_at: SystemTime) {
+    if let Some(legacy) = tokens.remove("expire_in") {
+        if !tokens.contains_key("expires_in") {
+            tokens.insert("expires_in".into(), legacy);
+        }
+    }
+    let lifetime = tokens.get("expires_in").and_then(|v| match v {
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    });
+    if let Some(seconds) = lifetime {
+        let now = received_at
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        tokens.insert(
+            "expires_at".into(),
+            Value::from(now.saturating_add(seconds)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

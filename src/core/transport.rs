@@ -1,0 +1,127 @@
+//! The one piece that touches the network: sends a `FormPost` with reqwest, reads at most
+//! `MAX_REPLY_BYTES`, and maps transport failures onto the error codes.
+
+use std::error::Error as StdError;
+use std::sync::Once;
+use std::time::SystemTime;
+
+use super::error::Error;
+use super::token_reply::MAX_REPLY_BYTES;
+use super::token_request::FormPost;
+
+pub struct HttpReply {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub received_at: SystemTime,
+}
+
+static CRYPTO_PROVIDER: Once = Once::new();
+
+/// A connection pool. Redirects are never followed: a 3xx from a token endpoint is an error,
+/// and following it would hand the client secret to whatever host the redirect names.
+pub fn build_http_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, Error> {
+    // ring rather than aws-lc: smaller library, no extra C build for the mobile targets.
+    CRYPTO_PROVIDER.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("libgenauth/", env!("CARGO_PKG_VERSION")))
+        .tls_version_min(reqwest::tls::Version::TLS_1_2)
+        .tcp_nodelay(true);
+    if let Some(pem) = ca_cert_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
+            Error::InvalidConfig("`caCertPem` holds no parsable PEM certificate".into())
+        })?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(|e| {
+        Error::Internal(format!(
+            "could not build the HTTP client: {}",
+            innermost(&e)
+        ))
+    })
+}
+
+pub async fn send(http: &reqwest::Client, request: &FormPost) -> Result<HttpReply, Error> {
+    let mut builder = http.post(request.url.clone()).body(request.body.clone());
+    for (name, value) in &request.headers {
+        builder = builder.header(*name, value);
+    }
+    let mut response = builder.send().await.map_err(|e| classify(&e))?;
+    let status = response.status().as_u16();
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_REPLY_BYTES as u64)
+    {
+        return Err(too_large(status));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+        if body.len() + chunk.len() > MAX_REPLY_BYTES {
+            return Err(too_large(status));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(HttpReply {
+        status,
+        body,
+        received_at: SystemTime::now(),
+    })
+}
+
+fn too_large(status: u16) -> Error {
+    Error::InvalidResponse {
+        reason: format!("the reply is larger than {} bytes", MAX_REPLY_BYTES),
+        http_status: Some(status),
+    }
+}
+
+/// reqwest reports TLS failures as connect errors whose `source()` chain may skip the rustls
+/// error inside an `io::Error`, so the chain is walked by hand, looking through io errors too.
+fn classify(e: &reqwest::Error) -> Error {
+    if let Some(tls) = find_tls_error(e) {
+        return Error::Tls(tls.to_string());
+    }
+    if e.is_body() || e.is_decode() {
+        if let Some(kind) = io_kind(e) {
+            return Error::ConnectFailed(format!("the connection failed mid-reply ({kind})"));
+        }
+        return Error::InvalidResponse {
+            reason: "the reply body was cut short".into(),
+            http_status: None,
+        };
+    }
+    Error::ConnectFailed(innermost(e))
+}
+
+fn chain<'a>(
+    e: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(e), |&e: &&'a (dyn StdError + 'static)| {
+        e.source().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|inner| inner as &(dyn StdError + 'static))
+        })
+    })
+}
+
+fn find_tls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
+    chain(e).find_map(|e| e.downcast_ref::<rustls::Error>())
+}
+
+fn io_kind(e: &reqwest::Error) -> Option<std::io::ErrorKind> {
+    chain(e)
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .map(|io| io.kind())
+        .find(|k| *k != std::io::ErrorKind::Other)
+}
+
+/// The most specific cause ("Connection refused (os error 111)", "dns error: ..."): the
+/// outer layers only repeat the URL.
+fn innermost(e: &(dyn StdError + 'static)) -> String {
+    let last = chain(e).last().unwrap_or(e);
+    let text = last.to_string();
+    text.chars().take(200).collect()
+}

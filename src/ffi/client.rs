@@ -1,0 +1,184 @@
+//! `genauth_client`: a validated config and a connection pool of its own.
+
+use std::ffi::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+use std::sync::Arc;
+
+use super::boundary::{guard, into_c_string, optional_str, panic_document, required_str};
+use crate::core::{document, Client, Config, Error, ExchangeOptions, Tokens};
+use crate::runtime;
+
+/// A long-lived client: a validated config and its own connection pool.
+///
+/// Create it with `genauth_client_new` and release it with `genauth_client_free`. A client is
+/// immutable and safe to share between threads: every `genauth_client_*` call may run on any
+/// thread, concurrently with the others.
+///
+/// Methods: `genauth_client_exchange_code`, `genauth_client_exchange_code_with`,
+/// `genauth_client_refresh`, `genauth_client_free`.
+#[allow(non_camel_case_types)] // the C name, as cbindgen emits it
+pub struct genauth_client {
+    // Shared so that work still in flight can outlive the handle.
+    inner: Arc<Client>,
+}
+
+/// Creates a client from a config document, validated once here.
+///
+/// On success returns the client and, when `error_json` is not NULL, sets `*error_json` to NULL.
+/// On failure returns NULL and, when `error_json` is not NULL, sets `*error_json` to an error
+/// document the caller releases with `genauth_string_free`.
+///
+/// The client must eventually be released with `genauth_client_free`. `config_json` stays owned
+/// by the caller. Safe to call from any thread.
+///
+/// # Safety
+/// `config_json` is NULL or a NUL-terminated string; `error_json` is NULL or points to a
+/// writable `char *`.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_new(
+    config_json: *const c_char,
+    error_json: *mut *mut c_char,
+) -> *mut genauth_client {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the caller's NUL-terminated string (or NULL), per the contract.
+        let config_json = unsafe { required_str(config_json, "config_json") }?;
+        let client = Client::new(Config::from_json(config_json)?)?;
+        Ok::<_, Error>(genauth_client {
+            inner: Arc::new(client),
+        })
+    }));
+    let (client, error) = match outcome {
+        Ok(Ok(client)) => (Box::into_raw(Box::new(client)), ptr::null_mut()),
+        Ok(Err(e)) => (ptr::null_mut(), into_c_string(&document::failure(&e))),
+        Err(_) => (ptr::null_mut(), into_c_string(&panic_document())),
+    };
+    if error_json.is_null() {
+        // SAFETY: `error` came from into_c_string (or is NULL) and was not handed out.
+        unsafe { super::strings::genauth_string_free(error) };
+    } else {
+        // SAFETY: the caller passed a writable `char **`.
+        unsafe { *error_json = error };
+    }
+    client
+}
+
+/// Releases a client. NULL is a no-op. Calls that are still running on other threads keep what
+/// they need alive and complete normally; the client must not be used after this call, nor freed
+/// twice.
+///
+/// # Safety
+/// `client` is NULL or a pointer from `genauth_client_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_free(client: *mut genauth_client) {
+    if client.is_null() {
+        return;
+    }
+    // SAFETY: the pointer came from genauth_client_new and is released once, per the contract.
+    let owned = unsafe { Box::from_raw(client) };
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(owned)));
+}
+
+/// Exchanges an authorization code with a client's config and connections.
+///
+/// As `genauth_exchange_code`: `code_verifier` is NULL when the login did not use PKCE; returns a
+/// result document, never NULL, released by the caller with `genauth_string_free`; blocks until
+/// the reply or `timeoutMs`; returns `reentrant_call` from inside a `genauth_callback`.
+/// A NULL `client` gives the error `null_argument`.
+///
+/// # Safety
+/// `client` is NULL or a live client; each string is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_exchange_code(
+    client: *const genauth_client,
+    code: *const c_char,
+    code_verifier: *const c_char,
+) -> *mut c_char {
+    guard(|| {
+        document::tokens_result((|| {
+            // SAFETY: caller's pointers per the contract.
+            let (client, code, verifier) = unsafe {
+                (
+                    client_ref(client)?,
+                    required_str(code, "code")?,
+                    optional_str(code_verifier, "code_verifier")?,
+                )
+            };
+            let options = ExchangeOptions {
+                code_verifier: verifier.map(str::to_owned),
+                nonce: None,
+            };
+            runtime::block_on(client.exchange_code(code, &options))?
+        })())
+    })
+}
+
+/// Exchanges an authorization code, with options as a JSON object:
+/// `{"codeVerifier": "...", "nonce": "..."}`. Either key may be absent; `options_json` may be
+/// NULL (no options). Unknown keys are the error `invalid_argument`. `nonce` is the nonce the
+/// login request carried; the id_token must carry the same one.
+///
+/// Otherwise as `genauth_client_exchange_code`.
+///
+/// # Safety
+/// `client` is NULL or a live client; each string is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_exchange_code_with(
+    client: *const genauth_client,
+    code: *const c_char,
+    options_json: *const c_char,
+) -> *mut c_char {
+    guard(|| {
+        document::tokens_result((|| {
+            // SAFETY: caller's pointers per the contract.
+            let (client, code, options) = unsafe {
+                (
+                    client_ref(client)?,
+                    required_str(code, "code")?,
+                    optional_str(options_json, "options_json")?,
+                )
+            };
+            let options = match options {
+                Some(json) => ExchangeOptions::from_json(json)?,
+                None => ExchangeOptions::default(),
+            };
+            runtime::block_on(client.exchange_code(code, &options))?
+        })())
+    })
+}
+
+/// Exchanges a refresh token with a client's config and connections.
+///
+/// As `genauth_refresh`: returns a result document, never NULL, released by the caller with
+/// `genauth_string_free`; blocks until the reply or `timeoutMs`. A NULL `client` gives the error
+/// `null_argument`.
+///
+/// # Safety
+/// `client` is NULL or a live client; each string is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_refresh(
+    client: *const genauth_client,
+    refresh_token: *const c_char,
+) -> *mut c_char {
+    guard(|| {
+        document::tokens_result((|| -> Result<Tokens, Error> {
+            // SAFETY: caller's pointers per the contract.
+            let (client, refresh_token) = unsafe {
+                (
+                    client_ref(client)?,
+                    required_str(refresh_token, "refresh_token")?,
+                )
+            };
+            runtime::block_on(client.refresh(refresh_token))?
+        })())
+    })
+}
+
+/// # Safety
+/// `client` is NULL or a live pointer from `genauth_client_new`.
+unsafe fn client_ref<'a>(client: *const genauth_client) -> Result<&'a Arc<Client>, Error> {
+    // SAFETY: per the function's contract.
+    unsafe { client.as_ref() }
+        .map(|c| &c.inner)
+        .ok_or(Error::NullArgument("client"))
+}

@@ -1,0 +1,6 @@
+//! The C ABI: argument checks, the panic boundary, JSON in and out. No protocol logic here.
+
+mod boundary;
+pub mod client;
+pub mod oneshot;
+pub mod strings;

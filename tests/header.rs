@@ -1,0 +1,36 @@
+//! The checked-in header must be exactly what cbindgen generates from the current sources.
+//! `GENAUTH_BLESS_HEADER=1 cargo test --test header` (or `make header`) rewrites it.
+
+use std::path::Path;
+
+const GENERATED: &str = include_str!(concat!(env!("OUT_DIR"), "/genauth.h"));
+
+#[test]
+fn checked_in_header_matches_cbindgen() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("include/genauth.h");
+    if std::env::var_os("GENAUTH_BLESS_HEADER").is_some() {
+        std::fs::write(&path, GENERATED).expect("include/genauth.h is writable");
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == GENERATED,
+        "include/genauth.h is stale: run `make header` and commit the result"
+    );
+}
+
+#[test]
+fn header_declares_every_contract_function() {
+    for name in [
+        "genauth_exchange_code(",
+        "genauth_refresh(",
+        "genauth_client_new(",
+        "genauth_client_exchange_code(",
+        "genauth_client_exchange_code_with(",
+        "genauth_client_refresh(",
+        "genauth_client_free(",
+        "genauth_string_free(",
+        "genauth_version(",
+    ] {
+        assert!(GENERATED.contains(name), "{name} missing from the header");
+    }
+}
