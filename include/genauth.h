@@ -15,9 +15,20 @@
  thread, concurrently with the others.
 
  Methods: `genauth_client_exchange_code`, `genauth_client_exchange_code_with`,
- `genauth_client_refresh`, `genauth_client_free`.
+ `genauth_client_refresh`, `genauth_client_exchange_code_async`, `genauth_client_refresh_async`,
+ `genauth_client_free`.
  */
 typedef struct genauth_client genauth_client;
+
+/*
+ Receives the result of an `_async` call: `user_data` as given, and a result document that the
+ callback owns and must release with `genauth_string_free`.
+
+ Runs exactly once per accepted call, on a library thread (never the caller's), with no
+ library lock held. It may call the `_async` functions again; a blocking `genauth_*` call made
+ from it returns the error `reentrant_call`. Long work belongs on the app's own threads.
+ */
+typedef void (*genauth_callback)(void *user_data, char *result_json);
 
 #ifdef __cplusplus
 extern "C" {
@@ -90,6 +101,42 @@ char *genauth_client_exchange_code_with(const struct genauth_client *client,
  `client` is NULL or a live client; each string is NULL or NUL-terminated.
  */
 char *genauth_client_refresh(const struct genauth_client *client, const char *refresh_token);
+
+/*
+ Starts a code exchange without blocking; the result arrives through `cb`.
+
+ `options_json` is NULL or `{"codeVerifier": "...", "nonce": "..."}` as for
+ `genauth_client_exchange_code_with`. The arguments are copied before this returns.
+
+ Returns 0 when the call was accepted: `cb` then runs exactly once, with a result document,
+ argument errors (NULL client, invalid UTF-8, ...) included. Returns -1, and calls nothing,
+ when `cb` is NULL. The client may be freed while calls are in flight: they complete, and their
+ callbacks run, as if it had not been.
+
+ # Safety
+ `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is
+ passed to `cb` untouched, from another thread.
+ */
+int32_t genauth_client_exchange_code_async(const struct genauth_client *client,
+                                           const char *code,
+                                           const char *options_json,
+                                           genauth_callback cb,
+                                           void *user_data);
+
+/*
+ Starts a refresh without blocking; the result arrives through `cb`.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL. The client may be freed while calls are in flight.
+
+ # Safety
+ `client` is NULL or a live client; `refresh_token` is NULL or NUL-terminated; `user_data` is
+ passed to `cb` untouched, from another thread.
+ */
+int32_t genauth_client_refresh_async(const struct genauth_client *client,
+                                     const char *refresh_token,
+                                     genauth_callback cb,
+                                     void *user_data);
 
 /*
  Exchanges an authorization code for tokens (the `authorization_code` grant).

@@ -16,6 +16,7 @@ use crate::core::Error;
 
 /// Few workers: the work is waiting on sockets, and the library is a guest in its host process.
 const WORKER_THREADS: usize = 2;
+const MAX_CALLBACK_THREADS: usize = 16;
 
 pub(crate) struct Shared {
     pid: u32,
@@ -31,6 +32,9 @@ impl Shared {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(WORKER_THREADS)
             .thread_name("genauth-worker")
+            // Callbacks of the _async calls run on the blocking pool; bounded so that a flood of
+            // calls queues instead of starting hundreds of threads in the host process.
+            .max_blocking_threads(MAX_CALLBACK_THREADS)
             .enable_all()
             .build()
             .map_err(|_| Error::Internal("could not start the runtime threads".into()))?;

@@ -16,7 +16,8 @@ use crate::runtime;
 /// thread, concurrently with the others.
 ///
 /// Methods: `genauth_client_exchange_code`, `genauth_client_exchange_code_with`,
-/// `genauth_client_refresh`, `genauth_client_free`.
+/// `genauth_client_refresh`, `genauth_client_exchange_code_async`, `genauth_client_refresh_async`,
+/// `genauth_client_free`.
 #[allow(non_camel_case_types)] // the C name, as cbindgen emits it
 pub struct genauth_client {
     // Shared so that work still in flight can outlive the handle.
@@ -176,7 +177,9 @@ pub unsafe extern "C" fn genauth_client_refresh(
 
 /// # Safety
 /// `client` is NULL or a live pointer from `genauth_client_new`.
-unsafe fn client_ref<'a>(client: *const genauth_client) -> Result<&'a Arc<Client>, Error> {
+pub(crate) unsafe fn client_ref<'a>(
+    client: *const genauth_client,
+) -> Result<&'a Arc<Client>, Error> {
     // SAFETY: per the function's contract.
     unsafe { client.as_ref() }
         .map(|c| &c.inner)

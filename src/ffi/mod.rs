@@ -2,5 +2,6 @@
 
 mod boundary;
 pub mod client;
+pub mod client_async;
 pub mod oneshot;
 pub mod strings;
