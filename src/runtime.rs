@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use crate::core::provider::ProviderCache;
 use crate::core::transport::build_http_client;
-use crate::core::Error;
+use crate::core::{Config, Error};
 
 /// Few workers: the work is waiting on sockets, and the library is a guest in its host process.
 const WORKER_THREADS: usize = 2;
@@ -23,7 +24,15 @@ pub(crate) struct Shared {
     runtime: tokio::runtime::Runtime,
     /// One pool per distinct `caCertPem` (None = the OS trust store alone).
     pools: Mutex<HashMap<Option<String>, reqwest::Client>>,
+    /// Discovery and keys per provider, for the one-shot calls.
+    providers: Mutex<HashMap<ProviderKey, Arc<ProviderCache>>>,
 }
+
+/// A provider is its host and the trust that reached it.
+type ProviderKey = (String, Option<String>);
+
+/// Bounds the one-shot provider caches in a process that talks to many hosts.
+const MAX_PROVIDERS: usize = 64;
 
 static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
 
@@ -42,6 +51,7 @@ impl Shared {
             pid,
             runtime,
             pools: Mutex::new(HashMap::new()),
+            providers: Mutex::new(HashMap::new()),
         })
     }
 
@@ -59,6 +69,21 @@ impl Shared {
         let client = build_http_client(ca_cert_pem)?;
         pools.insert(key, client.clone());
         Ok(client)
+    }
+}
+
+impl Shared {
+    /// The discovery and key cache shared by one-shot calls to the same provider.
+    pub(crate) fn provider_cache(&self, config: &Config) -> Arc<ProviderCache> {
+        let mut providers = self.providers.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (config.app_host.to_string(), config.ca_cert_pem.clone());
+        if let Some(p) = providers.get(&key) {
+            return p.clone();
+        }
+        if providers.len() >= MAX_PROVIDERS {
+            providers.clear();
+        }
+        providers.entry(key).or_default().clone()
     }
 }
 

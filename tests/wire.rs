@@ -42,7 +42,11 @@ async fn basic_auth_request_on_the_wire() {
     assert_eq!(doc["extra"], true);
     assert!(doc["expires_at"].as_u64().unwrap() > 1_700_000_000);
 
-    let request = &server.requests()[0];
+    let requests = server.requests();
+    let request = requests
+        .iter()
+        .find(|r| r.starts_with("POST "))
+        .expect("a POST reached the server");
     let lower = request.to_ascii_lowercase();
     assert!(
         request.starts_with("POST /oidc/token HTTP/1.1\r\n"),

@@ -1,9 +1,14 @@
 //! A configured client: one config, one connection pool, async token calls.
 
 use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::config::Config;
+use super::config::{Config, Protocol};
+use super::discovery::ProviderMetadata;
 use super::error::Error;
+use super::id_token::{self, Expectations, IdTokenCheck};
+use super::provider::ProviderCache;
 use super::redact::Secrets;
 use super::token_reply::parse_token_reply;
 use super::token_request::{config_secrets, token_request, FormPost, Grant};
@@ -45,22 +50,46 @@ impl ExchangeOptions {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     config: Config,
     http: reqwest::Client,
+    provider: Arc<ProviderCache>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish()
+    }
 }
 
 impl Client {
-    /// A client with a connection pool of its own, trusting `caCertPem` when given.
+    /// A client with a connection pool and provider cache of its own, trusting `caCertPem`
+    /// when given.
     pub fn new(config: Config) -> Result<Client, Error> {
         let http = build_http_client(config.ca_cert_pem.as_deref())?;
-        Ok(Client { config, http })
+        Ok(Client::with_shared(config, http, Arc::default()))
     }
 
-    /// A client over an existing pool (the one-shot calls share pools across calls).
-    pub fn with_http(config: Config, http: reqwest::Client) -> Client {
-        Client { config, http }
+    /// A client over an existing pool and provider cache (the one-shot calls share both
+    /// across calls to the same host).
+    pub fn with_shared(
+        config: Config,
+        http: reqwest::Client,
+        provider: Arc<ProviderCache>,
+    ) -> Client {
+        Client {
+            config,
+            http,
+            provider,
+        }
+    }
+
+    /// The discovery and key cache, e.g. to share it or to inspect how often keys were fetched.
+    pub fn provider(&self) -> &Arc<ProviderCache> {
+        &self.provider
     }
 
     pub fn config(&self) -> &Config {
@@ -80,26 +109,98 @@ impl Client {
         let secrets = config_secrets(&self.config)
             .with(Some(code))
             .with(options.code_verifier.as_deref());
-        self.token_call(grant, secrets).await
+        self.token_call(grant, secrets, options.nonce.as_deref())
+            .await
     }
 
     /// `refresh_token` grant.
     pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, Error> {
         let secrets = config_secrets(&self.config).with(Some(refresh_token));
-        self.token_call(Grant::RefreshToken { refresh_token }, secrets)
+        self.token_call(Grant::RefreshToken { refresh_token }, secrets, None)
             .await
     }
 
-    async fn token_call(&self, grant: Grant<'_>, secrets: Secrets) -> Result<Tokens, Error> {
-        let request = token_request(&self.config, grant).map_err(|e| e.redact(&secrets))?;
-        self.with_deadline(self.post_for_tokens(&request))
+    async fn token_call(
+        &self,
+        grant: Grant<'_>,
+        secrets: Secrets,
+        nonce: Option<&str>,
+    ) -> Result<Tokens, Error> {
+        let mut request = token_request(&self.config, grant).map_err(|e| e.redact(&secrets))?;
+        let call = async {
+            let metadata = self.metadata_if_verifying().await;
+            if let Some(Ok(m)) = &metadata {
+                request.url = m.token_endpoint.clone();
+            }
+            let mut tokens = self.post_for_tokens(&request).await?;
+            if let Some(metadata) = metadata {
+                self.verify_id_token(&mut tokens, metadata.ok().as_deref(), nonce)
+                    .await?;
+            }
+            Ok(tokens)
+        };
+        self.with_deadline(call)
             .await
             .map_err(|e| e.redact(&request.secrets))
+    }
+
+    /// Discovery is needed only to verify id_tokens. When it fails the token call still goes
+    /// to the documented path, and verification reports `keys_unavailable`.
+    async fn metadata_if_verifying(&self) -> Option<Result<Arc<ProviderMetadata>, Error>> {
+        if !self.config.validate_id_token || self.config.protocol != Protocol::Oidc {
+            return None;
+        }
+        Some(self.provider.metadata(&self.http, &self.config).await)
     }
 
     async fn post_for_tokens(&self, request: &FormPost) -> Result<Tokens, Error> {
         let reply = transport::send(&self.http, request).await?;
         parse_token_reply(reply.status, &reply.body, reply.received_at)
+    }
+
+    /// Adds `id_token_claims` when the reply's id_token verifies; any failure is the error.
+    async fn verify_id_token(
+        &self,
+        tokens: &mut Tokens,
+        metadata: Option<&ProviderMetadata>,
+        nonce: Option<&str>,
+    ) -> Result<(), Error> {
+        let Some(id_token) = tokens.get("id_token").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        let metadata = metadata.ok_or(Error::IdTokenInvalid(IdTokenCheck::KeysUnavailable))?;
+        let header = id_token::read_header(id_token).map_err(Error::IdTokenInvalid)?;
+        let key = if header.is_hmac() {
+            // HS* id_tokens are signed with the client secret; a public client has none.
+            let secret = self
+                .config
+                .app_secret
+                .as_deref()
+                .ok_or(Error::IdTokenInvalid(IdTokenCheck::Alg))?;
+            jsonwebtoken::DecodingKey::from_secret(secret.as_bytes())
+        } else {
+            let jwk = self
+                .provider
+                .key_for(&self.http, &metadata.jwks_uri, &header)
+                .await
+                .map_err(Error::IdTokenInvalid)?;
+            id_token::decoding_key(&jwk).map_err(Error::IdTokenInvalid)?
+        };
+        let expected = Expectations {
+            issuer: &metadata.issuer,
+            client_id: &self.config.app_id,
+            nonce,
+            access_token: tokens.get("access_token").and_then(Value::as_str),
+            leeway_seconds: self.config.clock_skew.as_secs(),
+            now: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        };
+        let claims =
+            id_token::verify(id_token, &header, &key, &expected).map_err(Error::IdTokenInvalid)?;
+        tokens.insert("id_token_claims".into(), Value::Object(claims));
+        Ok(())
     }
 
     /// `timeoutMs` bounds the whole call, not each socket operation: a server trickling one

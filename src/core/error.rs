@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 use std::fmt;
 
+use super::id_token::IdTokenCheck;
 use super::redact::Secrets;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub enum Error {
         reason: String,
         http_status: Option<u16>,
     },
+    /// The id_token failed verification; names the check, never the token.
+    IdTokenInvalid(IdTokenCheck),
     /// A blocking call was made from a library thread, where waiting would deadlock.
     ReentrantCall,
     /// A bug was caught at the boundary.
@@ -58,6 +61,7 @@ impl Error {
             Error::OAuth { .. } => "oauth_error",
             Error::HttpStatus { .. } => "http_status",
             Error::InvalidResponse { .. } => "invalid_response",
+            Error::IdTokenInvalid(_) => "id_token_invalid",
             Error::ReentrantCall => "reentrant_call",
             Error::Internal(_) => "internal",
         }
@@ -122,6 +126,9 @@ impl Error {
                 error.insert("oauth_error_description".into(), json!(d));
             }
         }
+        if let Error::IdTokenInvalid(check) = self {
+            error.insert("reason".into(), json!(check.as_str()));
+        }
         Value::Object(error)
     }
 }
@@ -148,6 +155,9 @@ impl fmt::Display for Error {
             ),
             Error::InvalidResponse { reason, .. } => {
                 write!(f, "the provider's reply is unusable: {reason}")
+            }
+            Error::IdTokenInvalid(check) => {
+                write!(f, "the id_token failed verification: {}", check.describe())
             }
             Error::ReentrantCall => f.write_str(
                 "a blocking call was made from a library callback thread; use the _async functions there",

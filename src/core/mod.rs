@@ -3,8 +3,11 @@
 
 pub mod client;
 pub mod config;
+pub mod discovery;
 pub mod document;
 pub mod error;
+pub mod id_token;
+pub mod provider;
 pub mod redact;
 pub mod token_reply;
 pub mod token_request;

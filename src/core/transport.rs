@@ -4,6 +4,7 @@
 use std::error::Error as StdError;
 use std::sync::Once;
 use std::time::SystemTime;
+use url::Url;
 
 use super::error::Error;
 use super::token_reply::MAX_REPLY_BYTES;
@@ -48,6 +49,24 @@ pub async fn send(http: &reqwest::Client, request: &FormPost) -> Result<HttpRepl
     for (name, value) in &request.headers {
         builder = builder.header(*name, value);
     }
+    read_reply(builder).await
+}
+
+/// A GET for a JSON document (discovery, JWKS, userinfo).
+pub async fn get(
+    http: &reqwest::Client,
+    url: &Url,
+    headers: &[(&'static str, String)],
+) -> Result<HttpReply, Error> {
+    let mut builder = http.get(url.clone()).header("accept", "application/json");
+    for (name, value) in headers {
+        builder = builder.header(*name, value);
+    }
+    read_reply(builder).await
+}
+
+/// Sends and reads at most `MAX_REPLY_BYTES` of the body, whatever the server claims or sends.
+async fn read_reply(builder: reqwest::RequestBuilder) -> Result<HttpReply, Error> {
     let mut response = builder.send().await.map_err(|e| classify(&e))?;
     let status = response.status().as_u16();
     if response

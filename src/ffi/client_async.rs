@@ -129,7 +129,9 @@ fn submit(
                     Ok(result) => document::tokens_result(result),
                     Err(_) => panic_document(),
                 };
-                let _ = tokio::task::spawn_blocking(move || delivery.deliver(result));
+                drop(tokio::task::spawn_blocking(move || {
+                    delivery.deliver(result)
+                }));
             });
         }
         Err(e) => {

@@ -89,10 +89,12 @@ unsafe fn refresh(
     runtime::block_on(client.refresh(refresh_token))?
 }
 
-/// A client for one call, over the process-wide pool of its TLS setting, so one-shot callers
-/// still reuse connections.
+/// A client for one call, over the process-wide pool of its TLS setting and the provider cache
+/// of its host, so one-shot callers still reuse connections, discovery and keys.
 fn shared_pool_client(config_json: &str) -> Result<Client, Error> {
     let config = Config::from_json(config_json)?;
-    let pool = runtime::shared()?.pool(config.ca_cert_pem.as_deref())?;
-    Ok(Client::with_http(config, pool))
+    let shared = runtime::shared()?;
+    let pool = shared.pool(config.ca_cert_pem.as_deref())?;
+    let provider = shared.provider_cache(&config);
+    Ok(Client::with_shared(config, pool, provider))
 }
