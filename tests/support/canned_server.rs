@@ -62,7 +62,7 @@ async fn serve(mut stream: TcpStream, reply: Reply, log: Arc<Mutex<Vec<String>>>
     }
 }
 
-async fn read_request(stream: &mut TcpStream) -> String {
+pub async fn read_request(stream: &mut TcpStream) -> String {
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
