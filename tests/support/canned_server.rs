@@ -1,3 +1,6 @@
+// Shared by several test crates; each uses only part of it.
+#![allow(dead_code)]
+
 //! A loopback HTTP server that answers every request with fixed bytes and records what it was
 //! sent, for checking the library's requests and its handling of odd replies.
 

@@ -1,3 +1,6 @@
+// Shared by several test crates; each uses only part of it.
+#![allow(dead_code)]
+
 //! A provider whose every answer the test decides: discovery, JWKS and token endpoint served
 //! from a table that the test may change between calls, with a count of hits per path.
 
