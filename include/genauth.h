@@ -16,9 +16,21 @@
 
  Methods: `genauth_client_exchange_code`, `genauth_client_exchange_code_with`,
  `genauth_client_refresh`, `genauth_client_exchange_code_async`, `genauth_client_refresh_async`,
- `genauth_client_free`.
+ `genauth_client_revoke`, `genauth_client_introspect`, `genauth_client_userinfo`,
+ `genauth_session_new`, `genauth_client_free`.
  */
 typedef struct genauth_client genauth_client;
+
+/*
+ Holds one token document and hands out tokens that are still valid, refreshing when needed.
+
+ Create it with `genauth_session_new` and release it with `genauth_session_free`. Every session
+ function is safe to call from many threads at once; concurrent callers of
+ `genauth_session_fresh_tokens` share one refresh.
+
+ Methods: `genauth_session_fresh_tokens`, `genauth_session_tokens`, `genauth_session_free`.
+ */
+typedef struct genauth_session genauth_session;
 
 /*
  Receives the result of an `_async` call: `user_data` as given, and a result document that the
@@ -103,6 +115,49 @@ char *genauth_client_exchange_code_with(const struct genauth_client *client,
 char *genauth_client_refresh(const struct genauth_client *client, const char *refresh_token);
 
 /*
+ Revokes a token (RFC 7009) at the provider's revocation endpoint, authenticating the client
+ like the token calls do.
+
+ `token_type_hint` is NULL, "access_token" or "refresh_token". Revoking a refresh token ends
+ the grant: the refresh token stops working, and so may the tokens issued with it. Returns
+ `{"ok": true}` (also for a token the provider did not know, per RFC 7009) or an error
+ document, never NULL, owned by the caller (`genauth_string_free`). Blocks until the reply or
+ `timeoutMs`.
+
+ # Safety
+ `client` is NULL or a live client; each string is NULL or NUL-terminated.
+ */
+char *genauth_client_revoke(const struct genauth_client *client,
+                            const char *token,
+                            const char *token_type_hint);
+
+/*
+ Asks the provider about a token (RFC 7662 introspection), authenticating the client like the
+ token calls do.
+
+ Returns `{"ok": true, "introspection": {"active": true|false, ...}}` — a revoked or expired
+ token is `"active": false`, not an error — or an error document, never NULL, owned by the
+ caller (`genauth_string_free`). Blocks until the reply or `timeoutMs`.
+
+ # Safety
+ `client` is NULL or a live client; `token` is NULL or NUL-terminated.
+ */
+char *genauth_client_introspect(const struct genauth_client *client, const char *token);
+
+/*
+ Fetches the user's claims from the provider's userinfo endpoint with `access_token` as a
+ Bearer credential.
+
+ Returns `{"ok": true, "userinfo": {"sub": ..., ...}}` or an error document (an expired or
+ revoked token is the provider's `oauth_error` or an `http_status` 401), never NULL, owned by
+ the caller (`genauth_string_free`). Blocks until the reply or `timeoutMs`.
+
+ # Safety
+ `client` is NULL or a live client; `access_token` is NULL or NUL-terminated.
+ */
+char *genauth_client_userinfo(const struct genauth_client *client, const char *access_token);
+
+/*
  Starts a code exchange without blocking; the result arrives through `cb`.
 
  `options_json` is NULL or `{"codeVerifier": "...", "nonce": "..."}` as for
@@ -139,6 +194,47 @@ int32_t genauth_client_refresh_async(const struct genauth_client *client,
                                      void *user_data);
 
 /*
+ Builds the URL that starts a login, with a fresh `state`, `nonce` and S256 PKCE pair from the
+ OS random source.
+
+ `options_json` may be NULL or `{"scope": "...", "prompt": "...", "extraParams": {"k": "v"}}`.
+ The default scope is "openid profile". `offline_access` in the scope adds `prompt=consent`
+ (GenAuth issues no refresh token without it); with prompt "none" that is `invalid_argument`,
+ and so is an `extraParams` key the library sets itself. `redirectUri` is required.
+
+ The URL is discovery's `authorization_endpoint` when this process already fetched discovery
+ for `appHost`, else `{appHost}/{protocol}/auth`. No network call is made.
+
+ Returns `{"ok": true, "authorize": {"url", "state", "nonce", "code_verifier"}}` or an error
+ document, never NULL, owned by the caller (`genauth_string_free`). Keep `state`, `nonce` and
+ `code_verifier` for the callback (`genauth_parse_callback`) and the exchange
+ (`genauth_client_exchange_code_with`).
+
+ # Safety
+ Each argument is NULL or a NUL-terminated string valid for the duration of the call.
+ */
+char *genauth_build_authorize_url(const char *config_json, const char *options_json);
+
+/*
+ Checks the full callback URL the browser landed on and returns its code.
+
+ The checks run in this order: `state` against `expected_state` (in constant time; a callback
+ with `error=` and no state is reported as that error), RFC 9207's `iss` when present (against
+ discovery's issuer when known, else `{appHost}/oidc`), `error=`, then `code`.
+
+ Returns `{"ok": true, "callback": {"code", "state"}}` or an error document with the code
+ `state_mismatch`, `issuer_mismatch`, `oauth_error` (the callback's `error=`, without
+ `http_status`) or `invalid_argument` (no code, a parameter given twice, not a URL). Never
+ NULL; owned by the caller (`genauth_string_free`). No network call is made.
+
+ # Safety
+ Each argument is NULL or a NUL-terminated string valid for the duration of the call.
+ */
+char *genauth_parse_callback(const char *config_json,
+                             const char *callback_url,
+                             const char *expected_state);
+
+/*
  Exchanges an authorization code for tokens (the `authorization_code` grant).
 
  `config_json` is a config document (see the README's table: appId, appSecret, appHost,
@@ -173,6 +269,63 @@ char *genauth_exchange_code(const char *config_json, const char *code, const cha
  Each argument is NULL or a NUL-terminated string valid for the duration of the call.
  */
 char *genauth_refresh(const char *config_json, const char *refresh_token);
+
+/*
+ Creates a session from a client and a token document.
+
+ `tokens_json` is a token document (`{"access_token": ..., "refresh_token": ...,
+ "expires_at": ...}`) or a whole success document (`{"ok": true, "tokens": ...}`), e.g. the
+ result of an exchange or what `genauth_session_tokens` returned before. Freshness comes from
+ `expires_at`, else from `expires_in` counted from now; a token with neither counts as fresh.
+
+ On success returns the session and, when `error_json` is not NULL, sets `*error_json` to NULL;
+ on failure returns NULL and sets `*error_json` (when not NULL) to an error document released
+ with `genauth_string_free`. The session keeps what it needs of the client: the client may be
+ freed first. Release the session with `genauth_session_free`.
+
+ # Safety
+ `client` is NULL or a live client; `tokens_json` is NULL or NUL-terminated; `error_json` is
+ NULL or points to a writable `char *`.
+ */
+struct genauth_session *genauth_session_new(const struct genauth_client *client,
+                                            const char *tokens_json,
+                                            char **error_json);
+
+/*
+ Returns tokens with more than `min_valid_seconds` of life left (60 is a good margin),
+ refreshing first when the held ones have less.
+
+ One refresh at a time: callers that arrive while a refresh runs wait for it and share its
+ result, error included. A stale session without a refresh token gives `no_refresh_token`.
+ Once the provider has rejected the refresh token (`invalid_grant`), every later call returns
+ that error without calling the provider: the user must sign in again.
+
+ Returns `{"ok": true, "tokens": {...}}` or an error document, never NULL, owned by the caller
+ (`genauth_string_free`). Blocks while a refresh runs; `reentrant_call` inside a callback.
+
+ # Safety
+ `session` is NULL or a live session.
+ */
+char *genauth_session_fresh_tokens(struct genauth_session *session, uint32_t min_valid_seconds);
+
+/*
+ The session's current token document as `{"ok": true, "tokens": {...}}`, for the app to
+ persist (a refresh may have replaced the refresh token). Never NULL, never blocks on the
+ network; owned by the caller (`genauth_string_free`).
+
+ # Safety
+ `session` is NULL or a live session.
+ */
+char *genauth_session_tokens(const struct genauth_session *session);
+
+/*
+ Releases a session. NULL is a no-op. Not to be called while another thread is still inside a
+ function of this session.
+
+ # Safety
+ `session` is NULL or a pointer from `genauth_session_new`, released once.
+ */
+void genauth_session_free(struct genauth_session *session);
 
 /*
  Releases a string returned by any `genauth_*` function. NULL is a no-op.

@@ -10,8 +10,8 @@ use super::error::Error;
 use super::id_token::{self, Expectations, IdTokenCheck};
 use super::provider::ProviderCache;
 use super::redact::Secrets;
-use super::token_reply::parse_token_reply;
-use super::token_request::{config_secrets, token_request, FormPost, Grant};
+use super::token_reply::{parse_json_reply, parse_token_reply};
+use super::token_request::{authenticated_post, config_secrets, token_request, FormPost, Grant};
 use super::transport::{self, build_http_client};
 
 /// A token document: every field the provider sent, normalised (see `token_reply`).
@@ -203,6 +203,94 @@ impl Client {
         Ok(())
     }
 
+    /// RFC 7009 revocation. Success is any 2xx: the provider answers the same whether or not it
+    /// knew the token.
+    pub async fn revoke(&self, token: &str, token_type_hint: Option<&str>) -> Result<(), Error> {
+        check_token(token)?;
+        if let Some(hint) = token_type_hint {
+            if !matches!(hint, "access_token" | "refresh_token") {
+                return Err(Error::InvalidArgument(
+                    "`token_type_hint` must be access_token or refresh_token".into(),
+                ));
+            }
+        }
+        let mut fields = vec![("token", token)];
+        if let Some(hint) = token_type_hint {
+            fields.push(("token_type_hint", hint));
+        }
+        let secrets = config_secrets(&self.config).with(Some(token));
+        self.with_deadline(async {
+            let url = self
+                .discovered_endpoint(|m| m.revocation_endpoint.clone(), "token/revocation")
+                .await;
+            let request = authenticated_post(&self.config, url, &fields, secrets.clone());
+            let reply = transport::send(&self.http, &request).await?;
+            if (200..300).contains(&reply.status) {
+                Ok(())
+            } else {
+                parse_json_reply(reply.status, &reply.body).map(|_| ())
+            }
+        })
+        .await
+        .map_err(|e| e.redact(&secrets))
+    }
+
+    /// RFC 7662 introspection: the provider's view of a token (`active`, `sub`, `exp`, ...).
+    pub async fn introspect(&self, token: &str) -> Result<Map<String, Value>, Error> {
+        check_token(token)?;
+        let secrets = config_secrets(&self.config).with(Some(token));
+        self.with_deadline(async {
+            let url = self
+                .discovered_endpoint(|m| m.introspection_endpoint.clone(), "token/introspection")
+                .await;
+            let request =
+                authenticated_post(&self.config, url, &[("token", token)], secrets.clone());
+            let reply = transport::send(&self.http, &request).await?;
+            let doc = parse_json_reply(reply.status, &reply.body)?;
+            if !doc.get("active").is_some_and(Value::is_boolean) {
+                return Err(Error::InvalidResponse {
+                    reason: "the introspection reply has no boolean `active`".into(),
+                    http_status: Some(reply.status),
+                });
+            }
+            Ok(doc)
+        })
+        .await
+        .map_err(|e| e.redact(&secrets))
+    }
+
+    /// OpenID Connect userinfo with the access token as a Bearer credential.
+    pub async fn userinfo(&self, access_token: &str) -> Result<Map<String, Value>, Error> {
+        check_token(access_token)?;
+        let secrets = config_secrets(&self.config).with(Some(access_token));
+        self.with_deadline(async {
+            let url = self
+                .discovered_endpoint(|m| m.userinfo_endpoint.clone(), "me")
+                .await;
+            let headers = [("authorization", format!("Bearer {access_token}"))];
+            let reply = transport::get(&self.http, &url, &headers).await?;
+            parse_json_reply(reply.status, &reply.body)
+        })
+        .await
+        .map_err(|e| e.redact(&secrets))
+    }
+
+    /// The discovery document's endpoint when discovery works, else GenAuth's documented path.
+    async fn discovered_endpoint(
+        &self,
+        pick: impl Fn(&ProviderMetadata) -> Option<url::Url>,
+        documented_path: &str,
+    ) -> url::Url {
+        if self.config.protocol == Protocol::Oidc {
+            if let Ok(m) = self.provider.metadata(&self.http, &self.config).await {
+                if let Some(url) = pick(&m) {
+                    return url;
+                }
+            }
+        }
+        self.config.endpoint(documented_path)
+    }
+
     /// `timeoutMs` bounds the whole call, not each socket operation: a server trickling one
     /// byte a second must not keep the caller waiting forever.
     async fn with_deadline<T>(
@@ -215,4 +303,11 @@ impl Client {
                 timeout_ms: self.config.timeout_ms(),
             }))
     }
+}
+
+fn check_token(token: &str) -> Result<(), Error> {
+    if token.is_empty() {
+        return Err(Error::InvalidArgument("the token is empty".into()));
+    }
+    Ok(())
 }

@@ -18,3 +18,17 @@ pub fn tokens_result(result: Result<Map<String, Value>, Error>) -> Value {
         Err(e) => failure(&e),
     }
 }
+
+/// `{"ok": true, "<key>": value}` or the failure document; `None` as value gives `{"ok": true}`.
+pub fn result_with(key: &str, result: Result<Option<Value>, Error>) -> Value {
+    match result {
+        Ok(Some(value)) => {
+            let mut doc = Map::new();
+            doc.insert("ok".into(), Value::Bool(true));
+            doc.insert(key.into(), value);
+            Value::Object(doc)
+        }
+        Ok(None) => json!({"ok": true}),
+        Err(e) => failure(&e),
+    }
+}

@@ -25,9 +25,10 @@ pub enum Error {
     ConnectFailed(String),
     /// Certificate or handshake failure.
     Tls(String),
-    /// The provider answered with an RFC 6749 §5.2 error object.
+    /// The provider answered with an RFC 6749 §5.2 error object (no status when the error came
+    /// back on the login callback URL rather than in an HTTP reply).
     OAuth {
-        http_status: u16,
+        http_status: Option<u16>,
         error: String,
         description: Option<String>,
     },
@@ -38,6 +39,12 @@ pub enum Error {
         reason: String,
         http_status: Option<u16>,
     },
+    /// A login callback that does not belong to the login this app started.
+    StateMismatch,
+    /// A login callback whose RFC 9207 `iss` is not this app's provider.
+    IssuerMismatch,
+    /// A session must refresh but holds no refresh token.
+    NoRefreshToken,
     /// The id_token failed verification; names the check, never the token.
     IdTokenInvalid(IdTokenCheck),
     /// A blocking call was made from a library thread, where waiting would deadlock.
@@ -62,6 +69,9 @@ impl Error {
             Error::HttpStatus { .. } => "http_status",
             Error::InvalidResponse { .. } => "invalid_response",
             Error::IdTokenInvalid(_) => "id_token_invalid",
+            Error::StateMismatch => "state_mismatch",
+            Error::IssuerMismatch => "issuer_mismatch",
+            Error::NoRefreshToken => "no_refresh_token",
             Error::ReentrantCall => "reentrant_call",
             Error::Internal(_) => "internal",
         }
@@ -69,10 +79,10 @@ impl Error {
 
     pub fn http_status(&self) -> Option<u16> {
         match self {
-            Error::OAuth { http_status, .. } | Error::HttpStatus { http_status } => {
-                Some(*http_status)
+            Error::HttpStatus { http_status } => Some(*http_status),
+            Error::OAuth { http_status, .. } | Error::InvalidResponse { http_status, .. } => {
+                *http_status
             }
-            Error::InvalidResponse { http_status, .. } => *http_status,
             _ => None,
         }
     }
@@ -156,6 +166,15 @@ impl fmt::Display for Error {
             Error::InvalidResponse { reason, .. } => {
                 write!(f, "the provider's reply is unusable: {reason}")
             }
+            Error::StateMismatch => f.write_str(
+                "the callback's state is not this login's: it may be forged or from another login",
+            ),
+            Error::IssuerMismatch => {
+                f.write_str("the callback's iss names another provider than this app's")
+            }
+            Error::NoRefreshToken => f.write_str(
+                "the access token has expired and the session holds no refresh token: sign in again",
+            ),
             Error::IdTokenInvalid(check) => {
                 write!(f, "the id_token failed verification: {}", check.describe())
             }

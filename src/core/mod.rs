@@ -1,6 +1,8 @@
 //! The protocol core: safe Rust, no C types. Requests are built as values and replies parsed
 //! from values; `transport` is the only module that touches the network.
 
+pub mod authorize;
+pub mod callback;
 pub mod client;
 pub mod config;
 pub mod discovery;
@@ -9,6 +11,7 @@ pub mod error;
 pub mod id_token;
 pub mod provider;
 pub mod redact;
+pub mod session;
 pub mod token_reply;
 pub mod token_request;
 pub mod transport;

@@ -94,6 +94,11 @@ impl ProviderCache {
         }
     }
 
+    /// The discovery document if it is already known, without waiting or fetching.
+    pub fn cached_metadata(&self) -> Option<Arc<ProviderMetadata>> {
+        self.discovery.try_lock().ok()?.metadata.clone()
+    }
+
     /// The JWKS key that fits a token header. An unknown `kid` triggers one refetch (a key
     /// rotation), unless the set was fetched less than the refetch floor ago.
     pub async fn key_for(

@@ -25,7 +25,7 @@ pub fn parse_token_reply(
             Ok(tokens)
         }
         Some(obj) if obj.get("error").is_some_and(Value::is_string) => {
-            Err(oauth_error(status, &obj))
+            Err(oauth_error(Some(status), &obj))
         }
         _ if (300..400).contains(&status) => Err(Error::HttpStatus {
             http_status: status,
@@ -37,6 +37,25 @@ pub fn parse_token_reply(
             reason: "the JSON reply has no access_token".into(),
             http_status: Some(status),
         }),
+        None => Err(Error::InvalidResponse {
+            reason: "the reply is not a JSON object".into(),
+            http_status: Some(status),
+        }),
+    }
+}
+
+/// Parses a reply that must be a JSON object (introspection, userinfo): a non-2xx reply is the
+/// provider's error object or a bare status.
+pub fn parse_json_reply(status: u16, body: &[u8]) -> Result<Map<String, Value>, Error> {
+    let object = parse_object(body);
+    match object {
+        Some(obj) if obj.get("error").is_some_and(Value::is_string) => {
+            Err(oauth_error(Some(status), &obj))
+        }
+        _ if !(200..300).contains(&status) => Err(Error::HttpStatus {
+            http_status: status,
+        }),
+        Some(obj) => Ok(obj),
         None => Err(Error::InvalidResponse {
             reason: "the reply is not a JSON object".into(),
             http_status: Some(status),
@@ -57,7 +76,7 @@ fn is_token(v: &Value) -> bool {
     v.as_str().is_some_and(|s| !s.is_empty())
 }
 
-pub fn oauth_error(status: u16, obj: &Map<String, Value>) -> Error {
+pub fn oauth_error(status: Option<u16>, obj: &Map<String, Value>) -> Error {
     let text = |key: &str| {
         obj.get(key)
             .and_then(Value::as_str)

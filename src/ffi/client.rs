@@ -6,6 +6,8 @@ use std::ptr;
 use std::sync::Arc;
 
 use super::boundary::{guard, into_c_string, optional_str, panic_document, required_str};
+use serde_json::Value;
+
 use crate::core::{document, Client, Config, Error, ExchangeOptions, Tokens};
 use crate::runtime;
 
@@ -17,7 +19,8 @@ use crate::runtime;
 ///
 /// Methods: `genauth_client_exchange_code`, `genauth_client_exchange_code_with`,
 /// `genauth_client_refresh`, `genauth_client_exchange_code_async`, `genauth_client_refresh_async`,
-/// `genauth_client_free`.
+/// `genauth_client_revoke`, `genauth_client_introspect`, `genauth_client_userinfo`,
+/// `genauth_session_new`, `genauth_client_free`.
 #[allow(non_camel_case_types)] // the C name, as cbindgen emits it
 pub struct genauth_client {
     // Shared so that work still in flight can outlive the handle.
@@ -54,6 +57,17 @@ pub unsafe extern "C" fn genauth_client_new(
         Ok(Err(e)) => (ptr::null_mut(), into_c_string(&document::failure(&e))),
         Err(_) => (ptr::null_mut(), into_c_string(&panic_document())),
     };
+    // SAFETY: per the contract; `error` is ours until handed out.
+    unsafe { hand_out_error(error, error_json) };
+    client
+}
+
+/// Gives a constructor's error document (or NULL on success) to the caller, or frees it when
+/// the caller did not ask for it.
+///
+/// # Safety
+/// `error` is NULL or from `into_c_string`; `error_json` is NULL or a writable `char **`.
+pub(crate) unsafe fn hand_out_error(error: *mut c_char, error_json: *mut *mut c_char) {
     if error_json.is_null() {
         // SAFETY: `error` came from into_c_string (or is NULL) and was not handed out.
         unsafe { super::strings::genauth_string_free(error) };
@@ -61,7 +75,6 @@ pub unsafe extern "C" fn genauth_client_new(
         // SAFETY: the caller passed a writable `char **`.
         unsafe { *error_json = error };
     }
-    client
 }
 
 /// Releases a client. NULL is a no-op. Calls that are still running on other threads keep what
@@ -172,6 +185,102 @@ pub unsafe extern "C" fn genauth_client_refresh(
             };
             runtime::block_on(client.refresh(refresh_token))?
         })())
+    })
+}
+
+/// Revokes a token (RFC 7009) at the provider's revocation endpoint, authenticating the client
+/// like the token calls do.
+///
+/// `token_type_hint` is NULL, "access_token" or "refresh_token". Revoking a refresh token ends
+/// the grant: the refresh token stops working, and so may the tokens issued with it. Returns
+/// `{"ok": true}` (also for a token the provider did not know, per RFC 7009) or an error
+/// document, never NULL, owned by the caller (`genauth_string_free`). Blocks until the reply or
+/// `timeoutMs`.
+///
+/// # Safety
+/// `client` is NULL or a live client; each string is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_revoke(
+    client: *const genauth_client,
+    token: *const c_char,
+    token_type_hint: *const c_char,
+) -> *mut c_char {
+    guard(|| {
+        document::result_with(
+            "revoked",
+            (|| {
+                // SAFETY: caller's pointers per the contract.
+                let (client, token, hint) = unsafe {
+                    (
+                        client_ref(client)?,
+                        required_str(token, "token")?,
+                        optional_str(token_type_hint, "token_type_hint")?,
+                    )
+                };
+                runtime::block_on(client.revoke(token, hint))??;
+                Ok(None)
+            })(),
+        )
+    })
+}
+
+/// Asks the provider about a token (RFC 7662 introspection), authenticating the client like the
+/// token calls do.
+///
+/// Returns `{"ok": true, "introspection": {"active": true|false, ...}}` — a revoked or expired
+/// token is `"active": false`, not an error — or an error document, never NULL, owned by the
+/// caller (`genauth_string_free`). Blocks until the reply or `timeoutMs`.
+///
+/// # Safety
+/// `client` is NULL or a live client; `token` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_introspect(
+    client: *const genauth_client,
+    token: *const c_char,
+) -> *mut c_char {
+    guard(|| {
+        document::result_with(
+            "introspection",
+            (|| {
+                // SAFETY: caller's pointers per the contract.
+                let (client, token) =
+                    unsafe { (client_ref(client)?, required_str(token, "token")?) };
+                let doc = runtime::block_on(client.introspect(token))??;
+                Ok(Some(Value::Object(doc)))
+            })(),
+        )
+    })
+}
+
+/// Fetches the user's claims from the provider's userinfo endpoint with `access_token` as a
+/// Bearer credential.
+///
+/// Returns `{"ok": true, "userinfo": {"sub": ..., ...}}` or an error document (an expired or
+/// revoked token is the provider's `oauth_error` or an `http_status` 401), never NULL, owned by
+/// the caller (`genauth_string_free`). Blocks until the reply or `timeoutMs`.
+///
+/// # Safety
+/// `client` is NULL or a live client; `access_token` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_userinfo(
+    client: *const genauth_client,
+    access_token: *const c_char,
+) -> *mut c_char {
+    guard(|| {
+        document::result_with(
+            "userinfo",
+            (|| {
+                // SAFETY: caller's pointers per the contract.
+                let (client, token) = unsafe {
+                    (
+                        client_ref(client)?,
+                        required_str(access_token, "access_token")?,
+                    )
+                };
+                let doc = runtime::block_on(client.userinfo(token))??;
+                Ok(Some(Value::Object(doc)))
+            })(),
+        )
     })
 }
 

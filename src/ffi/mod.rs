@@ -3,5 +3,7 @@
 mod boundary;
 pub mod client;
 pub mod client_async;
+pub mod login;
 pub mod oneshot;
+pub mod session;
 pub mod strings;

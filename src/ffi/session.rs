@@ -1,0 +1,131 @@
+//! `genauth_session`: always-fresh tokens, one refresh at a time.
+
+use std::ffi::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use super::boundary::{guard, into_c_string, panic_document, required_str};
+use super::client::{client_ref, genauth_client};
+use crate::core::session::Session;
+use crate::core::{document, Error};
+use crate::runtime;
+
+/// Holds one token document and hands out tokens that are still valid, refreshing when needed.
+///
+/// Create it with `genauth_session_new` and release it with `genauth_session_free`. Every session
+/// function is safe to call from many threads at once; concurrent callers of
+/// `genauth_session_fresh_tokens` share one refresh.
+///
+/// Methods: `genauth_session_fresh_tokens`, `genauth_session_tokens`, `genauth_session_free`.
+#[allow(non_camel_case_types)] // the C name, as cbindgen emits it
+pub struct genauth_session {
+    inner: Session,
+}
+
+/// Creates a session from a client and a token document.
+///
+/// `tokens_json` is a token document (`{"access_token": ..., "refresh_token": ...,
+/// "expires_at": ...}`) or a whole success document (`{"ok": true, "tokens": ...}`), e.g. the
+/// result of an exchange or what `genauth_session_tokens` returned before. Freshness comes from
+/// `expires_at`, else from `expires_in` counted from now; a token with neither counts as fresh.
+///
+/// On success returns the session and, when `error_json` is not NULL, sets `*error_json` to NULL;
+/// on failure returns NULL and sets `*error_json` (when not NULL) to an error document released
+/// with `genauth_string_free`. The session keeps what it needs of the client: the client may be
+/// freed first. Release the session with `genauth_session_free`.
+///
+/// # Safety
+/// `client` is NULL or a live client; `tokens_json` is NULL or NUL-terminated; `error_json` is
+/// NULL or points to a writable `char *`.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_session_new(
+    client: *const genauth_client,
+    tokens_json: *const c_char,
+    error_json: *mut *mut c_char,
+) -> *mut genauth_session {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (client, tokens_json) = unsafe {
+            (
+                client_ref(client)?,
+                required_str(tokens_json, "tokens_json")?,
+            )
+        };
+        Ok::<_, Error>(genauth_session {
+            inner: Session::new(client.clone(), tokens_json)?,
+        })
+    }));
+    let (session, error) = match outcome {
+        Ok(Ok(s)) => (Box::into_raw(Box::new(s)), ptr::null_mut()),
+        Ok(Err(e)) => (ptr::null_mut(), into_c_string(&document::failure(&e))),
+        Err(_) => (ptr::null_mut(), into_c_string(&panic_document())),
+    };
+    // SAFETY: per the contract; `error` is ours until handed out.
+    unsafe { super::client::hand_out_error(error, error_json) };
+    session
+}
+
+/// Returns tokens with more than `min_valid_seconds` of life left (60 is a good margin),
+/// refreshing first when the held ones have less.
+///
+/// One refresh at a time: callers that arrive while a refresh runs wait for it and share its
+/// result, error included. A stale session without a refresh token gives `no_refresh_token`.
+/// Once the provider has rejected the refresh token (`invalid_grant`), every later call returns
+/// that error without calling the provider: the user must sign in again.
+///
+/// Returns `{"ok": true, "tokens": {...}}` or an error document, never NULL, owned by the caller
+/// (`genauth_string_free`). Blocks while a refresh runs; `reentrant_call` inside a callback.
+///
+/// # Safety
+/// `session` is NULL or a live session.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_session_fresh_tokens(
+    session: *mut genauth_session,
+    min_valid_seconds: u32,
+) -> *mut c_char {
+    guard(|| {
+        document::tokens_result((|| {
+            // SAFETY: per the contract; only shared access is needed.
+            let session = unsafe { session_ref(session) }?;
+            runtime::block_on(session.fresh_tokens(min_valid_seconds))?
+        })())
+    })
+}
+
+/// The session's current token document as `{"ok": true, "tokens": {...}}`, for the app to
+/// persist (a refresh may have replaced the refresh token). Never NULL, never blocks on the
+/// network; owned by the caller (`genauth_string_free`).
+///
+/// # Safety
+/// `session` is NULL or a live session.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_session_tokens(session: *const genauth_session) -> *mut c_char {
+    guard(|| {
+        // SAFETY: per the contract.
+        document::tokens_result(unsafe { session_ref(session) }.map(|s| s.tokens()))
+    })
+}
+
+/// Releases a session. NULL is a no-op. Not to be called while another thread is still inside a
+/// function of this session.
+///
+/// # Safety
+/// `session` is NULL or a pointer from `genauth_session_new`, released once.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_session_free(session: *mut genauth_session) {
+    if session.is_null() {
+        return;
+    }
+    // SAFETY: per the contract.
+    let owned = unsafe { Box::from_raw(session) };
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(owned)));
+}
+
+/// # Safety
+/// `session` is NULL or a live pointer from `genauth_session_new`.
+unsafe fn session_ref<'a>(session: *const genauth_session) -> Result<&'a Session, Error> {
+    // SAFETY: per the function's contract.
+    unsafe { session.as_ref() }
+        .map(|s| &s.inner)
+        .ok_or(Error::NullArgument("session"))
+}
