@@ -1,0 +1,394 @@
+"""The Client, the one-shot functions and the asyncio bridge over the library's callbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import ctypes
+import itertools
+import json
+import threading
+import time
+from types import TracebackType
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Type
+
+from ._native import CALLBACK, encode_arg, encode_json, library, take_string
+from .errors import InternalError, error_from_document
+from .tokens import Tokens
+
+__all__ = ["Client", "exchange_code", "refresh", "version"]
+
+_DEFAULT_TIMEOUT_MS = 10_000
+
+
+# --- result documents -------------------------------------------------------------------------
+
+
+def _tokens_or_raise(text: str) -> Tokens:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        # Never quote the text: it could hold tokens.
+        raise InternalError(
+            {"code": "internal", "message": "the library returned a result that is not JSON"}
+        ) from None
+    if not isinstance(document, dict):
+        raise InternalError(
+            {"code": "internal", "message": "the library returned a result that is not an object"}
+        )
+    tokens = document.get("tokens")
+    if document.get("ok") is True and isinstance(tokens, dict):
+        return Tokens.from_dict(tokens)
+    raise error_from_document(document.get("error"))
+
+
+def _error_of(text: str) -> Exception:
+    """The exception for an error document (``{"ok": false, "error": {...}}``)."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and isinstance(document.get("error"), dict):
+        return error_from_document(document["error"])
+    if isinstance(document, dict) and "code" in document:  # a bare error object
+        return error_from_document(document)
+    return InternalError({"code": "internal", "message": "the library returned a malformed error"})
+
+
+def _exchange_options(code_verifier: Optional[str], nonce: Optional[str]) -> Optional[bytes]:
+    options: Dict[str, str] = {}
+    if code_verifier is not None:
+        encode_arg(code_verifier, "code_verifier")  # type and NUL checks, as without options
+        options["codeVerifier"] = code_verifier
+    if nonce is not None:
+        encode_arg(nonce, "nonce")
+        options["nonce"] = nonce
+    return encode_json(options, "options") if options else None
+
+
+def _config_document(config: Mapping[str, Any]) -> bytes:
+    if not isinstance(config, Mapping):
+        raise TypeError(f"config must be a dict (a config document), not {type(config).__name__}")
+    return encode_json(dict(config), "config")
+
+
+def _timeout_seconds(config: Mapping[str, Any]) -> float:
+    value = config.get("timeoutMs", _DEFAULT_TIMEOUT_MS)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        value = _DEFAULT_TIMEOUT_MS
+    return float(value) / 1000.0
+
+
+# --- asyncio bridge ---------------------------------------------------------------------------
+#
+# One callback object for the whole process: it is created once and never released, so it is
+# alive whenever the library calls it, however many calls are in flight. Each call is told apart
+# by its `user_data`, a number that keys the asyncio Future waiting for it.
+
+_PendingEntry = Tuple[asyncio.AbstractEventLoop, "asyncio.Future[Tokens]", float]
+_pending: Dict[int, _PendingEntry] = {}
+_pending_changed = threading.Condition()
+_call_ids = itertools.count(1)
+
+
+def _resolve(future: "asyncio.Future[Tokens]", text: str) -> None:
+    """Runs on the Future's event loop."""
+    if future.done():  # cancelled while the call was running; the result is dropped
+        return
+    try:
+        future.set_result(_tokens_or_raise(text))
+    except BaseException as error:  # noqa: B902 - every failure goes to the awaiting task
+        future.set_exception(error)
+
+
+def _on_result(user_data: Optional[int], result: Optional[int]) -> None:
+    """The library's callback: runs once per accepted call, on a library thread."""
+    try:
+        try:
+            text = take_string(result)  # the callback owns the result: released here, once
+        except BaseException:
+            text = json.dumps(
+                {"ok": False, "error": {"code": "internal", "message": "unreadable result"}}
+            )
+        with _pending_changed:
+            entry = _pending.pop(user_data or 0, None)
+            _pending_changed.notify_all()
+        if entry is None:
+            return
+        loop, future, _ = entry
+        try:
+            loop.call_soon_threadsafe(_resolve, future, text)
+        except RuntimeError:
+            pass  # the event loop was closed meanwhile: nobody is waiting any more
+    except BaseException:
+        pass  # an exception must not escape into the library's thread
+
+
+_callback = CALLBACK(_on_result)
+
+
+def _register(future: "asyncio.Future[Tokens]", timeout_s: float) -> int:
+    call_id = next(_call_ids)
+    deadline = time.monotonic() + timeout_s + 2.0
+    with _pending_changed:
+        _pending[call_id] = (future.get_loop(), future, deadline)
+    return call_id
+
+
+def _unregister(call_id: int) -> None:
+    with _pending_changed:
+        _pending.pop(call_id, None)
+        _pending_changed.notify_all()
+
+
+def _wait_for_pending_calls() -> None:
+    """At exit, lets calls still in flight deliver their callback (at most until their
+    deadline) before the interpreter is finalized under the library's threads."""
+    with _pending_changed:
+        while _pending:
+            remaining = max(entry[2] for entry in _pending.values()) - time.monotonic()
+            if remaining <= 0:
+                return
+            _pending_changed.wait(remaining)
+
+
+atexit.register(_wait_for_pending_calls)
+
+
+# --- the client -------------------------------------------------------------------------------
+
+
+class Client:
+    """A long-lived client: the config is validated once and the client keeps its own
+    connection pool. Use it as a context manager, or call :meth:`close`.
+
+    A client is safe to share between threads. The blocking methods release the GIL while the
+    request runs (ctypes does), so calls from several threads proceed in parallel.
+    """
+
+    def __init__(
+        self,
+        *,
+        app_id: str,
+        app_secret: Optional[str] = None,
+        app_host: str,
+        redirect_uri: Optional[str] = None,
+        token_endpoint_auth_method: Optional[str] = None,
+        protocol: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
+        ca_cert_pem: Optional[str] = None,
+        validate_id_token: Optional[bool] = None,
+        clock_skew_seconds: Optional[int] = None,
+    ) -> None:
+        options = {
+            "appId": app_id,
+            "appSecret": app_secret,
+            "appHost": app_host,
+            "redirectUri": redirect_uri,
+            "tokenEndPointAuthMethod": token_endpoint_auth_method,
+            "protocol": protocol,
+            "timeoutMs": timeout_ms,
+            "caCertPem": ca_cert_pem,
+            "validateIdToken": validate_id_token,
+            "clockSkewSeconds": clock_skew_seconds,
+        }
+        self._open({key: value for key, value in options.items() if value is not None})
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Client":
+        """A client from a config document with the library's keys (``appId``, ``appHost``...)."""
+        client = cls.__new__(cls)
+        client._open(config)
+        return client
+
+    def _open(self, config: Mapping[str, Any]) -> None:
+        self._ptr: Any = None
+        self._lock = threading.Lock()
+        self._users = 0
+        self._closed = True
+        document = _config_document(config)
+        self._timeout_s = _timeout_seconds(config)
+        app_id, app_host = config.get("appId"), config.get("appHost")
+        self._label = f"app_id={app_id!r}, app_host={app_host!r}"
+
+        lib = library()
+        error = ctypes.c_void_p()
+        pointer = lib.genauth_client_new(document, ctypes.byref(error))
+        if not pointer:
+            if error.value:
+                raise _error_of(take_string(error.value))
+            raise InternalError(
+                {"code": "internal", "message": "genauth_client_new failed without an error"}
+            )
+        if error.value:  # not expected on success, but never leak it
+            take_string(error.value)
+        self._ptr = pointer
+        self._closed = False
+
+    # Keeps the pointer valid across a call even when another thread closes the client.
+    def _acquire(self) -> Any:
+        with self._lock:
+            if self._closed:
+                raise ValueError("the libgenauth Client is closed")
+            self._users += 1
+            return self._ptr
+
+    def _release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._closed and self._users == 0:
+                self._free_locked()
+
+    def _free_locked(self) -> None:
+        pointer, self._ptr = self._ptr, None
+        if pointer:
+            library().genauth_client_free(pointer)
+
+    def _blocking(self, function: Callable[..., Optional[int]], *args: Optional[bytes]) -> Tokens:
+        pointer = self._acquire()
+        try:
+            result = function(pointer, *args)
+        finally:
+            self._release()
+        return _tokens_or_raise(take_string(result))
+
+    def close(self) -> None:
+        """Releases the client. Calls already running complete normally; later calls raise
+        ``ValueError``. Closing twice is a no-op."""
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            return
+        with lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._users == 0:
+                self._free_locked()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        state = " closed" if getattr(self, "_closed", True) else ""
+        return f"<libgenauth.Client {getattr(self, '_label', '')}{state}>"
+
+    # --- blocking calls
+
+    def exchange_code(
+        self, code: str, code_verifier: Optional[str] = None, nonce: Optional[str] = None
+    ) -> Tokens:
+        """Exchanges the ``code`` of a login callback for tokens.
+
+        ``code_verifier`` is the login's PKCE verifier (None without PKCE); ``nonce`` the nonce
+        the login request carried, which the id_token must then carry too. A code is single-use:
+        nothing is retried. Blocks until the reply or the timeout (GIL released).
+        """
+        lib = library()
+        code_arg = encode_arg(code, "code")
+        if nonce is None:
+            verifier = encode_arg(code_verifier, "code_verifier", optional=True)
+            return self._blocking(lib.genauth_client_exchange_code, code_arg, verifier)
+        options = _exchange_options(code_verifier, nonce)
+        return self._blocking(lib.genauth_client_exchange_code_with, code_arg, options)
+
+    def refresh(self, refresh_token: str) -> Tokens:
+        """Exchanges a refresh token for fresh tokens. The provider may rotate it: store the
+        ``refresh_token`` of the result and use that one next time."""
+        token = encode_arg(refresh_token, "refresh_token")
+        return self._blocking(library().genauth_client_refresh, token)
+
+    # --- asyncio
+
+    async def exchange_code_async(
+        self, code: str, code_verifier: Optional[str] = None, nonce: Optional[str] = None
+    ) -> Tokens:
+        """:meth:`exchange_code` without blocking the event loop (the library's callback API)."""
+        code_arg = encode_arg(code, "code")
+        options = _exchange_options(code_verifier, nonce)
+        lib = library()
+        return await self._submit(
+            lambda pointer, call_id: lib.genauth_client_exchange_code_async(
+                pointer, code_arg, options, _callback, call_id
+            )
+        )
+
+    async def refresh_async(self, refresh_token: str) -> Tokens:
+        """:meth:`refresh` without blocking the event loop (the library's callback API)."""
+        token = encode_arg(refresh_token, "refresh_token")
+        lib = library()
+        return await self._submit(
+            lambda pointer, call_id: lib.genauth_client_refresh_async(
+                pointer, token, _callback, call_id
+            )
+        )
+
+    async def _submit(self, start: Callable[[Any, int], int]) -> Tokens:
+        loop = asyncio.get_running_loop()
+        future: "asyncio.Future[Tokens]" = loop.create_future()
+        # Registered before the call: the callback may run before the call returns.
+        call_id = _register(future, self._timeout_s)
+        try:
+            pointer = self._acquire()
+            try:
+                status = start(pointer, call_id)
+            finally:
+                self._release()
+        except BaseException:
+            _unregister(call_id)
+            raise
+        if status != 0:
+            _unregister(call_id)
+            raise InternalError(
+                {"code": "internal", "message": f"the library refused the async call ({status})"}
+            )
+        return await future
+
+
+# --- one-shot calls ---------------------------------------------------------------------------
+
+
+def exchange_code(
+    config: Mapping[str, Any], code: str, code_verifier: Optional[str] = None
+) -> Tokens:
+    """One-shot code exchange with a config document (``{"appId": ..., "appHost": ...}``).
+
+    Connections are pooled process-wide between one-shot calls. Blocks (GIL released).
+    """
+    document = _config_document(config)
+    code_arg = encode_arg(code, "code")
+    verifier = encode_arg(code_verifier, "code_verifier", optional=True)
+    lib = library()
+    return _tokens_or_raise(take_string(lib.genauth_exchange_code(document, code_arg, verifier)))
+
+
+def refresh(config: Mapping[str, Any], refresh_token: str) -> Tokens:
+    """One-shot refresh with a config document. Blocks (GIL released)."""
+    document = _config_document(config)
+    token = encode_arg(refresh_token, "refresh_token")
+    lib = library()
+    return _tokens_or_raise(take_string(lib.genauth_refresh(document, token)))
+
+
+def version() -> str:
+    """The native library's version, e.g. ``"0.1.0"``."""
+    raw = library().genauth_version()
+    return raw.decode("utf-8") if raw else ""
+
