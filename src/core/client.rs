@@ -87,6 +87,12 @@ impl Client {
         }
     }
 
+    /// The same configuration over a new connection pool and provider cache: what a forked child
+    /// process needs, since pooled connections and in-flight fetches belong to the parent.
+    pub fn fresh_copy(&self) -> Result<Client, Error> {
+        Client::new(self.config.clone())
+    }
+
     /// The discovery and key cache, e.g. to share it or to inspect how often keys were fetched.
     pub fn provider(&self) -> &Arc<ProviderCache> {
         &self.provider

@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::boundary::{guard, into_c_string, optional_str, panic_document, required_str};
 use serde_json::Value;
@@ -25,6 +25,31 @@ use crate::runtime;
 pub struct genauth_client {
     // Shared so that work still in flight can outlive the handle.
     inner: Arc<Client>,
+    created_in: u32,
+    /// A forked child's own copy: the parent's pooled connections belong to runtime threads
+    /// that do not exist in the child, and must never be touched there.
+    in_child: OnceLock<Result<Arc<Client>, Error>>,
+}
+
+impl genauth_client {
+    fn new(client: Client) -> genauth_client {
+        genauth_client {
+            inner: Arc::new(client),
+            created_in: std::process::id(),
+            in_child: OnceLock::new(),
+        }
+    }
+
+    /// The client to use in this process.
+    fn current(&self) -> Result<&Arc<Client>, Error> {
+        if std::process::id() == self.created_in {
+            return Ok(&self.inner);
+        }
+        self.in_child
+            .get_or_init(|| self.inner.fresh_copy().map(Arc::new))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// Creates a client from a config document, validated once here.
@@ -48,9 +73,7 @@ pub unsafe extern "C" fn genauth_client_new(
         // SAFETY: the caller's NUL-terminated string (or NULL), per the contract.
         let config_json = unsafe { required_str(config_json, "config_json") }?;
         let client = Client::new(Config::from_json(config_json)?)?;
-        Ok::<_, Error>(genauth_client {
-            inner: Arc::new(client),
-        })
+        Ok::<_, Error>(genauth_client::new(client))
     }));
     let (client, error) = match outcome {
         Ok(Ok(client)) => (Box::into_raw(Box::new(client)), ptr::null_mut()),
@@ -291,6 +314,6 @@ pub(crate) unsafe fn client_ref<'a>(
 ) -> Result<&'a Arc<Client>, Error> {
     // SAFETY: per the function's contract.
     unsafe { client.as_ref() }
-        .map(|c| &c.inner)
-        .ok_or(Error::NullArgument("client"))
+        .ok_or(Error::NullArgument("client"))?
+        .current()
 }
