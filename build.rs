@@ -11,6 +11,13 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
 
+    // An unversioned SONAME, so a program linked against the library by path records
+    // `libgenauth.so`, not the build folder's absolute path (Android's loader wants one too).
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if target_os == "linux" || target_os == "android" {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgenauth.so");
+    }
+
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable");
     cbindgen::Builder::new()
