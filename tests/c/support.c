@@ -485,7 +485,6 @@ int ga_silent_port(void) {
 
 struct canned_server {
     int fd;
-    int connections;
     const char *response;
     atomic_int stop;
     pthread_t thread;
@@ -498,17 +497,19 @@ static int wait_readable(int fd) {
     return n < 0 ? (errno == EINTR ? 0 : -1) : n;
 }
 
-/* Reads one request: the head, then Content-Length bytes of body. */
-static void read_request(struct canned_server *s, int conn) {
+/* Reads one request: the head, then Content-Length bytes of body. Returns whether it was a GET
+ * (a discovery or key fetch rather than a token request). */
+static int read_request(struct canned_server *s, int conn) {
     char buf[16384];
     size_t len = 0;
     double deadline = ga_now_ms() + 10000;
+    buf[0] = '\0';
     while (!atomic_load(&s->stop) && ga_now_ms() < deadline && len < sizeof buf - 1) {
         int ready = wait_readable(conn);
-        if (ready < 0) return;
+        if (ready < 0) break;
         if (ready == 0) continue;
         ssize_t n = recv(conn, buf + len, sizeof buf - 1 - len, 0);
-        if (n <= 0) return;
+        if (n <= 0) break;
         len += (size_t)n;
         buf[len] = '\0';
         char *end = strstr(buf, "\r\n\r\n");
@@ -517,24 +518,28 @@ static void read_request(struct canned_server *s, int conn) {
         for (char *h = strstr(buf, "\r\n"); h && h < end; h = strstr(h + 2, "\r\n"))
             if (strncasecmp(h + 2, "content-length:", 15) == 0)
                 body = (size_t)strtoul(h + 17, NULL, 10);
-        if (len >= (size_t)(end + 4 - buf) + body) return;
+        if (len >= (size_t)(end + 4 - buf) + body) break;
     }
+    return strncmp(buf, "GET ", 4) == 0;
 }
+
+/* No discovery here: the library then posts to GenAuth's documented token path. */
+static const char not_found[] = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                                "Content-Length: 21\r\nConnection: close\r\n\r\n"
+                                "{\"error\":\"not_found\"}";
 
 static void *canned_server_main(void *arg) {
     struct canned_server *s = arg;
-    int served = 0;
-    while (served < s->connections && !atomic_load(&s->stop)) {
+    while (!atomic_load(&s->stop)) {
         int ready = wait_readable(s->fd);
         if (ready < 0) break;
         if (ready == 0) continue;
         int conn = accept(s->fd, NULL, NULL);
         if (conn < 0) continue;
-        read_request(s, conn);
-        send_all(conn, s->response, strlen(s->response));
+        const char *reply = read_request(s, conn) ? not_found : s->response;
+        send_all(conn, reply, strlen(reply));
         shutdown(conn, SHUT_WR);
         close(conn);
-        served++;
     }
     return NULL;
 }
@@ -547,13 +552,12 @@ static void stop_server(void *p) {
     free(s);
 }
 
-int ga_canned_server(const char *response, int connections) {
+int ga_canned_server(const char *response) {
     struct canned_server *s = calloc(1, sizeof *s);
     if (!EXPECT(s != NULL, "out of memory")) return 0;
     int port = 0;
     s->fd = bound_socket(&port);
     s->response = response;
-    s->connections = connections;
     atomic_init(&s->stop, 0);
     if (!EXPECT(s->fd >= 0 && listen(s->fd, 16) == 0, "cannot listen on loopback: %s",
                 strerror(errno)) ||

@@ -138,6 +138,8 @@ const char *ga_login(const char *client_id, const char *code_challenge, const ch
                      const char *file, int line);
 #define LOGIN(client_id) ga_login((client_id), NULL, NULL, __FILE__, __LINE__)
 #define LOGIN_PKCE(client_id) ga_login((client_id), GA_PKCE_CHALLENGE, NULL, __FILE__, __LINE__)
+#define LOGIN_WITH(client_id, extra_query)                                                        \
+    ga_login((client_id), NULL, (extra_query), __FILE__, __LINE__)
 
 /* DELETE /dev/requests. */
 void ga_dev_clear(const char *file, int line);
@@ -167,9 +169,9 @@ int ga_closed_port(void);
 /* A loopback socket that listens but never accepts nor answers; returns its port. */
 int ga_silent_port(void);
 
-/* A loopback server answering each of up to `connections` connections with `response` (a
- * complete raw HTTP response) after reading the request; stopped at the end of the test.
+/* A loopback server answering every POST with `response` (a complete raw HTTP response) and
+ * every GET (discovery, keys) with 404, one request per connection, until the end of the test.
  * Returns its port, or 0 after recording a failure. */
-int ga_canned_server(const char *response, int connections);
+int ga_canned_server(const char *response);
 
 #endif

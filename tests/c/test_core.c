@@ -4,6 +4,7 @@
 
 #define _POSIX_C_SOURCE 200809L
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,14 @@ static void expect_full_tokens(struct ga_result r, int with_id_token) {
     if (!r.ok) return;
     EXPECT(ga_token(r, "access_token") && *ga_token(r, "access_token"), "in %s", r.text);
     EXPECT(ga_token(r, "refresh_token") && *ga_token(r, "refresh_token"), "in %s", r.text);
-    if (with_id_token) EXPECT(ga_token(r, "id_token") != NULL, "in %s", r.text);
+    if (with_id_token) {
+        /* Verified by default: the claims come back as id_token_claims. */
+        EXPECT(ga_token(r, "id_token") != NULL, "in %s", r.text);
+        const cJSON *claims = cJSON_GetObjectItemCaseSensitive(r.tokens, "id_token_claims");
+        EXPECT(cJSON_IsObject(claims) && ga_streq(ga_jstr(claims, "sub"), "user-1") &&
+                   ga_streq(ga_jstr(claims, "email"), "alice@example.com"),
+               "id_token_claims in %s", r.text);
+    }
     EXPECT_STR(ga_token(r, "token_type"), "Bearer");
     const cJSON *expires_in = cJSON_GetObjectItemCaseSensitive(r.tokens, "expires_in");
     const cJSON *expires_at = cJSON_GetObjectItemCaseSensitive(r.tokens, "expires_at");
@@ -135,8 +143,8 @@ static const char *canned(const char *status_line, const char *extra_headers, co
 }
 
 /* A config whose appHost is a canned server answering `response`. */
-static const char *canned_config(const char *response, int connections, const char *secret) {
-    int port = ga_canned_server(response, connections);
+static const char *canned_config(const char *response, const char *secret) {
+    int port = ga_canned_server(response);
     return CONFIG(.app_id = POST_ID, .secret = secret, .host = url_of("127.0.0.1", port),
                   .timeout_ms = 20000);
 }
@@ -414,6 +422,27 @@ static void test_client_exchange_with_null_and_empty_options(void) {
     EXPECT_OK(RESULT(genauth_client_exchange_code_with(client, code2, "{}")));
 }
 
+static void test_client_exchange_with_nonce(void) {
+    genauth_client *client = ga_client(genauth_client_new(post_config(), NULL));
+    CHECK(client != NULL, "genauth_client_new failed");
+    const char *code = LOGIN_WITH(POST_ID, "nonce=c-test-nonce-5e2a");
+    CHECK(code, "no code");
+    struct ga_result r = RESULT(
+        genauth_client_exchange_code_with(client, code, "{\"nonce\":\"c-test-nonce-5e2a\"}"));
+    EXPECT_OK(r);
+    const cJSON *claims = cJSON_GetObjectItemCaseSensitive(r.tokens, "id_token_claims");
+    EXPECT(ga_streq(ga_jstr(claims, "nonce"), "c-test-nonce-5e2a"), "nonce claim in %s", r.text);
+
+    /* The id_token carries another nonce than the caller expects. */
+    const char *code2 = LOGIN_WITH(POST_ID, "nonce=c-test-nonce-5e2a");
+    CHECK(code2, "no code");
+    struct ga_result bad =
+        RESULT(genauth_client_exchange_code_with(client, code2, "{\"nonce\":\"another-nonce\"}"));
+    EXPECT_ERROR(bad, "id_token_invalid");
+    EXPECT_STR(ga_jstr(bad.error, "reason"), "nonce");
+    EXPECT_ABSENT(bad.text, code2, POST_SECRET);
+}
+
 static void test_client_exchange_with_bad_options(void) {
     genauth_client *client = ga_client(genauth_client_new(offline_config(), NULL));
     CHECK(client != NULL, "genauth_client_new failed");
@@ -458,7 +487,8 @@ static void test_client_new_bad_config(void) {
         {"{\"appId\":\"app-post\",\"appSecret\":\"app-post-secret\","
          "\"appHost\":\"http://127.0.0.1:1\",\"bogus\":true}",
          "invalid_config"},
-        {"{\"appSecret\":\"app-post-secret\",\"appHost\":\"http://127.0.0.1:1\"}", "invalid_config"},
+        {"{\"appSecret\":\"app-post-secret\",\"appHost\":\"http://127.0.0.1:1\"}",
+         "invalid_config"},
         {"{\"appId\":\"" BAD_UTF8 "\",\"appSecret\":\"s\",\"appHost\":\"http://127.0.0.1:1\"}",
          "invalid_utf8"},
     };
@@ -485,6 +515,50 @@ static void test_client_new_bad_config(void) {
     struct ga_result r = PARSE(ga_lib(error));
     EXPECT_ERROR(r, "invalid_config");
     EXPECT_ABSENT(r.text, "hush-9d2f");
+}
+
+/* Threads share one client and the one-shot calls' process-wide pool. */
+struct refresher {
+    pthread_t thread;
+    const genauth_client *client;
+    const char *config;
+    const char *refresh_token;
+    char *docs[4];
+};
+
+static void *refresh_in_thread(void *arg) {
+    struct refresher *r = arg;
+    for (int i = 0; i < 4; i++)
+        r->docs[i] = i % 2 ? genauth_client_refresh(r->client, r->refresh_token)
+                           : genauth_refresh(r->config, r->refresh_token);
+    return NULL;
+}
+
+static void test_concurrent_calls(void) {
+    const char *code = LOGIN(POST_ID);
+    CHECK(code, "no code");
+    const char *config = post_config();
+    struct ga_result r = RESULT(genauth_exchange_code(config, code, NULL));
+    CHECK_OK(r);
+    genauth_client *client = ga_client(genauth_client_new(config, NULL));
+    CHECK(client != NULL, "genauth_client_new failed");
+
+    /* app-post keeps its refresh token on refresh, so every thread can use the same one. */
+    struct refresher threads[6];
+    int started = 0;
+    for (int t = 0; t < 6; t++) {
+        threads[t] = (struct refresher){.client = client, .config = config,
+                                        .refresh_token = ga_token(r, "refresh_token")};
+        if (EXPECT(pthread_create(&threads[t].thread, NULL, refresh_in_thread, &threads[t]) == 0,
+                   "cannot start thread %d", t))
+            started++;
+        else
+            break;
+    }
+    for (int t = 0; t < started; t++) {
+        pthread_join(threads[t].thread, NULL);
+        for (int i = 0; i < 4; i++) EXPECT_OK(PARSE(ga_lib(threads[t].docs[i])));
+    }
 }
 
 /* ---- argument errors -------------------------------------------------------------------- */
@@ -776,7 +850,7 @@ static void test_hostile_provider_echo_is_redacted(void) {
     };
     const char *codes[] = {"oauth_error", "http_status", "invalid_response", "invalid_response"};
     for (size_t i = 0; i < sizeof responses / sizeof *responses; i++) {
-        const char *config = canned_config(responses[i], 2, secret);
+        const char *config = canned_config(responses[i], secret);
         struct ga_result x = RESULT(genauth_exchange_code(config, code, verifier));
         EXPECT(x.valid && !x.ok && ga_streq(x.code, codes[i]),
                "reply %zu to exchange: expected %s, got %s", i, codes[i], ga_show(x.text));
@@ -791,8 +865,7 @@ static void test_hostile_provider_echo_is_redacted(void) {
 static void test_http_status_without_error_object(void) {
     const char *config =
         canned_config(canned("502 Bad Gateway", "Content-Type: text/html\r\n",
-                             "<html><body>bad gateway</body></html>"),
-                      1, POST_SECRET);
+                             "<html><body>bad gateway</body></html>"), POST_SECRET);
     struct ga_result r = RESULT(genauth_refresh(config, "token-h"));
     EXPECT_ERROR(r, "http_status");
     EXPECT(r.http_status == 502, "http_status %d in %s", r.http_status, r.text);
@@ -803,7 +876,7 @@ static void test_redirect_is_not_followed(void) {
      * or an oauth_error, not http_status 302. */
     char headers[300];
     snprintf(headers, sizeof headers, "Location: %s/oidc/token\r\n", ga_show(ga_dev_url()));
-    const char *config = canned_config(canned("302 Found", headers, ""), 1, POST_SECRET);
+    const char *config = canned_config(canned("302 Found", headers, ""), POST_SECRET);
     struct ga_result r = RESULT(genauth_refresh(config, "token-r"));
     EXPECT_ERROR(r, "http_status");
     EXPECT(r.http_status == 302, "http_status %d in %s", r.http_status, r.text);
@@ -814,7 +887,7 @@ static void test_invalid_responses(void) {
                             "[\"access_token\"]", "{\"access_token\":"};
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
         const char *config = canned_config(
-            canned("200 OK", "Content-Type: application/json\r\n", bodies[i]), 1, POST_SECRET);
+            canned("200 OK", "Content-Type: application/json\r\n", bodies[i]), POST_SECRET);
         struct ga_result r = RESULT(genauth_refresh(config, "token-i"));
         EXPECT(r.valid && !r.ok && ga_streq(r.code, "invalid_response"),
                "body %s: expected invalid_response, got %s", bodies[i], ga_show(r.text));
@@ -831,7 +904,7 @@ static void test_oversized_response(void) {
     memset(body + len, 'a', size);
     strcpy(body + len + size, "\"}");
     const char *config =
-        canned_config(canned("200 OK", "Content-Type: application/json\r\n", body), 1, POST_SECRET);
+        canned_config(canned("200 OK", "Content-Type: application/json\r\n", body), POST_SECRET);
     struct ga_result r = RESULT(genauth_refresh(config, "token-o"));
     EXPECT_ERROR(r, "invalid_response");
 }
@@ -842,8 +915,7 @@ static void test_success_document_fields(void) {
     const char *config = canned_config(
         canned("200 OK", "Content-Type: application/json; charset=utf-8\r\n",
                "{\"access_token\":\"AT-1\",\"token_type\":\"Bearer\",\"expire_in\":7200,"
-               "\"custom_field\":{\"k\":[1,2]}}"),
-        1, POST_SECRET);
+               "\"custom_field\":{\"k\":[1,2]}}"), POST_SECRET);
     struct ga_result r = RESULT(genauth_refresh(config, "token-s"));
     CHECK_OK(r);
     EXPECT_STR(ga_token(r, "access_token"), "AT-1");
@@ -885,9 +957,11 @@ const struct ga_test ga_tests[] = {
     {"client_pkce_positional_verifier", test_client_pkce_positional_verifier},
     {"client_exchange_with_null_and_empty_options",
      test_client_exchange_with_null_and_empty_options},
+    {"client_exchange_with_nonce", test_client_exchange_with_nonce},
     {"client_exchange_with_bad_options", test_client_exchange_with_bad_options},
     {"client_new_and_free", test_client_new_and_free},
     {"client_new_bad_config", test_client_new_bad_config},
+    {"concurrent_calls", test_concurrent_calls},
     {"null_arguments", test_null_arguments},
     {"invalid_utf8", test_invalid_utf8},
     {"invalid_config", test_invalid_config},

@@ -1,0 +1,83 @@
+/* Exchange an authorization code for tokens, then refresh them, with libgenauth.
+ *
+ *   exchange_and_refresh CONFIG_JSON CODE [CODE_VERIFIER]
+ *
+ * CONFIG_JSON is a config document, e.g.
+ *   {"appId":"...","appSecret":"...","appHost":"https://your-app.genauth.ai",
+ *    "redirectUri":"https://your-app.example/callback"}
+ * CODE is the `code` parameter your redirect URI received; CODE_VERIFIER is the PKCE verifier
+ * of that login, if it used PKCE. Prints both result documents; exits 0 only if both succeeded.
+ *
+ * Build: cc exchange_and_refresh.c -I include -L target/release -lgenauth -o exchange_and_refresh
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "genauth.h"
+
+/* A shortcut so that this example needs no JSON library: it relies on the library's compact
+ * output and on tokens never holding escaped characters. Use your JSON library in real code. */
+static int is_ok(const char *doc) { return strstr(doc, "\"ok\":true") != NULL; }
+
+static char *string_member(const char *doc, const char *name) {
+    char key[64];
+    snprintf(key, sizeof key, "\"%s\":\"", name);
+    const char *start = strstr(doc, key);
+    if (!start) return NULL;
+    start += strlen(key);
+    const char *end = strchr(start, '"');
+    if (!end) return NULL;
+    char *value = malloc((size_t)(end - start) + 1);
+    if (value) {
+        memcpy(value, start, (size_t)(end - start));
+        value[end - start] = '\0';
+    }
+    return value;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3 || argc > 4) {
+        fprintf(stderr, "usage: %s CONFIG_JSON CODE [CODE_VERIFIER]\n", argv[0]);
+        return 2;
+    }
+    const char *config = argv[1], *code = argv[2];
+    const char *verifier = argc == 4 ? argv[3] : NULL; /* NULL: the login did not use PKCE */
+
+    /* readme-example:start */
+    /* A client validates the config once and keeps its connections for later calls. */
+    char *error = NULL;
+    genauth_client *client = genauth_client_new(config, &error);
+    if (!client) {
+        fprintf(stderr, "bad config: %s\n", error);
+        genauth_string_free(error);
+        return 1;
+    }
+
+    /* Every call returns a JSON document, never NULL, that we release with
+     * genauth_string_free: {"ok":true,"tokens":{...}} or {"ok":false,"error":{...}}. */
+    char *exchanged = genauth_client_exchange_code(client, code, verifier);
+    printf("exchange: %s\n", exchanged);
+    /* readme-example:end */
+    int ok = is_ok(exchanged);
+
+    /* The provider may rotate refresh tokens: always keep the newest one. */
+    char *refresh_token = ok ? string_member(exchanged, "refresh_token") : NULL;
+    genauth_string_free(exchanged);
+    if (ok && !refresh_token) {
+        fprintf(stderr, "no refresh token: did the login ask for offline_access?\n");
+        ok = 0;
+    }
+
+    if (ok) {
+        char *refreshed = genauth_client_refresh(client, refresh_token);
+        printf("refresh: %s\n", refreshed);
+        ok = is_ok(refreshed);
+        genauth_string_free(refreshed);
+    }
+
+    free(refresh_token);
+    genauth_client_free(client);
+    return ok ? 0 : 1;
+}
