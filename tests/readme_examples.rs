@@ -12,7 +12,8 @@ fn root() -> &'static Path {
 
 /// The marked region of a file, with its common indentation removed.
 fn region(path: &str) -> String {
-    let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|_| panic!("{path} is readable"));
+    let text =
+        std::fs::read_to_string(root().join(path)).unwrap_or_else(|_| panic!("{path} is readable"));
     let lines: Vec<&str> = text
         .lines()
         .skip_while(|l| !l.contains("readme-example:start"))
@@ -68,7 +69,10 @@ fn readme_examples_match_their_tests() {
         std::fs::write(&path, &expected).expect("README.md is writable");
         return;
     }
-    assert!(count >= 4, "README.md quotes {count} examples; expected one per language");
+    assert!(
+        count >= 4,
+        "README.md quotes {count} examples; expected one per language"
+    );
     assert!(
         readme == expected,
         "README.md's examples differ from their tests: run `GENAUTH_BLESS_README=1 cargo test --test readme_examples`"
