@@ -16,26 +16,7 @@
 #include <string.h>
 
 #include "genauth.h"
-
-/* A shortcut so that this example needs no JSON library: it relies on the library's compact
- * output and on tokens never holding escaped characters. Use your JSON library in real code. */
-static int is_ok(const char *doc) { return strstr(doc, "\"ok\":true") != NULL; }
-
-static char *string_member(const char *doc, const char *name) {
-    char key[64];
-    snprintf(key, sizeof key, "\"%s\":\"", name);
-    const char *start = strstr(doc, key);
-    if (!start) return NULL;
-    start += strlen(key);
-    const char *end = strchr(start, '"');
-    if (!end) return NULL;
-    char *value = malloc((size_t)(end - start) + 1);
-    if (value) {
-        memcpy(value, start, (size_t)(end - start));
-        value[end - start] = '\0';
-    }
-    return value;
-}
+#include "example_json.h"
 
 int main(int argc, char **argv) {
     if (argc < 3 || argc > 4) {
