@@ -26,6 +26,10 @@ pub fn parse_callback(
     expected_state: &str,
     expected_issuer: &str,
 ) -> Result<Callback, Error> {
+    if expected_state.is_empty() {
+        // An app that lost its stored state must not accept a callback with `state=` empty.
+        return Err(Error::InvalidArgument("`expected_state` is empty".into()));
+    }
     let url = Url::parse(callback_url)
         .map_err(|_| Error::InvalidArgument("the callback is not an absolute URL".into()))?;
     let params = unique_query(&url)?;
@@ -114,10 +118,17 @@ mod tests {
                 "invalid_argument",
             ),
             ("not a url", "invalid_argument"),
+            ("https://app/cb?code=c&state=", "state_mismatch"),
         ];
         for (url, code) in cases {
             assert_eq!(parse(url).unwrap_err().code(), code, "{url}");
         }
+    }
+
+    #[test]
+    fn empty_expected_state_is_refused() {
+        let e = parse_callback("https://app/cb?code=c&state=", "", ISS).unwrap_err();
+        assert_eq!(e.code(), "invalid_argument");
     }
 
     #[test]

@@ -55,7 +55,11 @@ impl Session {
                 _ => return Err(invalid("a result document must be a success with `tokens`")),
             };
         }
-        if !doc.get("access_token").is_some_and(Value::is_string) {
+        if !doc
+            .get("access_token")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty())
+        {
             return Err(invalid("no access_token"));
         }
         let expires_at = expires_at(&doc, now());

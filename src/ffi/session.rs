@@ -71,7 +71,8 @@ pub unsafe extern "C" fn genauth_session_new(
 /// One refresh at a time: callers that arrive while a refresh runs wait for it and share its
 /// result, error included. A stale session without a refresh token gives `no_refresh_token`.
 /// Once the provider has rejected the refresh token (`invalid_grant`), every later call returns
-/// that error without calling the provider: the user must sign in again.
+/// that error without calling the provider: the user must sign in again. When the provider's
+/// tokens live less than `min_valid_seconds`, each call refreshes once and returns what it got.
 ///
 /// Returns `{"ok": true, "tokens": {...}}` or an error document, never NULL, owned by the caller
 /// (`genauth_string_free`). Blocks while a refresh runs; `reentrant_call` inside a callback.
