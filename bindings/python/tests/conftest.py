@@ -40,6 +40,25 @@ def dev_login(dev_url: str, client_id: str, **params: str) -> Dict[str, Any]:
         raise AssertionError(f"/dev/login failed ({e.code}): {e.read()[:2000]!r}") from None
 
 
+def dev_login_url(dev_url: str, authorize_url: str) -> Dict[str, Any]:
+    """Drives a complete authorize URL (e.g. one the library built) through a headless login:
+    {"code", "state", "iss", "callback_url"}. A login ending in an error callback answers HTTP
+    500 with the `callback_url` carrying `error=`: that body is returned as is."""
+    query = urllib.parse.urlencode({"authorize_url": authorize_url})
+    try:
+        with urllib.request.urlopen(f"{dev_url}/dev/login?{query}", timeout=30) as reply:
+            return json.loads(reply.read())
+    except urllib.error.HTTPError as e:
+        body = e.read()
+        try:
+            document = json.loads(body)
+        except ValueError:
+            document = None
+        if e.code == 500 and isinstance(document, dict) and document.get("callback_url"):
+            return document
+        raise AssertionError(f"/dev/login failed ({e.code}): {body[:2000]!r}") from None
+
+
 @pytest.fixture
 def login(dev_url: str) -> Callable[..., Dict[str, Any]]:
     return lambda client_id="app-post", **params: dev_login(dev_url, client_id, **params)
@@ -85,6 +104,12 @@ def closed_port() -> int:
 def requests_log(dev_url: str) -> Any:
     with urllib.request.urlopen(f"{dev_url}/dev/requests", timeout=30) as reply:
         return json.loads(reply.read())
+
+
+def clear_requests(dev_url: str) -> None:
+    request = urllib.request.Request(f"{dev_url}/dev/requests", method="DELETE")
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        reply.read()
 
 
 def assert_fresh_tokens(tokens: Any, refresh: Optional[bool] = True) -> None:

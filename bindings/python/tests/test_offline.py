@@ -35,6 +35,15 @@ EXPORTS = [
     "genauth_client_refresh",
     "genauth_client_exchange_code_async",
     "genauth_client_refresh_async",
+    "genauth_client_revoke",
+    "genauth_client_introspect",
+    "genauth_client_userinfo",
+    "genauth_build_authorize_url",
+    "genauth_parse_callback",
+    "genauth_session_new",
+    "genauth_session_fresh_tokens",
+    "genauth_session_tokens",
+    "genauth_session_free",
     "genauth_string_free",
     "genauth_version",
 ]
@@ -44,6 +53,13 @@ RETURNS_OWNED_STRING = [
     "genauth_client_exchange_code",
     "genauth_client_exchange_code_with",
     "genauth_client_refresh",
+    "genauth_client_revoke",
+    "genauth_client_introspect",
+    "genauth_client_userinfo",
+    "genauth_build_authorize_url",
+    "genauth_parse_callback",
+    "genauth_session_fresh_tokens",
+    "genauth_session_tokens",
 ]
 
 
@@ -84,6 +100,19 @@ def test_every_export_is_declared_with_pointer_results() -> None:
     assert lib.genauth_string_free.argtypes == [ctypes.c_void_p]
     assert lib.genauth_client_exchange_code_async.restype is ctypes.c_int32
     assert lib.genauth_client_refresh_async.restype is ctypes.c_int32
+    assert lib.genauth_session_fresh_tokens.argtypes[1] is ctypes.c_uint32
+    assert lib.genauth_session_free.restype is None
+    # Constructors hand their error back through a `char **` that is released like a result.
+    for name in ("genauth_client_new", "genauth_session_new"):
+        assert getattr(lib, name).argtypes[-1] is ctypes.POINTER(ctypes.c_void_p), name
+
+
+def test_every_header_function_is_declared() -> None:
+    header = Path(__file__).resolve().parents[3] / "include" / "genauth.h"
+    if not header.is_file():
+        pytest.skip("the C header is not next to these tests")
+    declared = set(re.findall(r"\b(genauth_[a-z_]+)\(", header.read_text()))
+    assert declared == set(EXPORTS)
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
@@ -356,6 +385,9 @@ FAMILIES = {
     "http_status": libgenauth.ProviderError,
     "invalid_response": libgenauth.ProviderError,
     "id_token_invalid": libgenauth.IdTokenError,
+    "state_mismatch": libgenauth.CallbackError,
+    "issuer_mismatch": libgenauth.CallbackError,
+    "no_refresh_token": libgenauth.SessionError,
     "internal": libgenauth.InternalError,
     "reentrant_call": libgenauth.InternalError,
     "something_new": libgenauth.InternalError,

@@ -1,5 +1,5 @@
-"""libgenauth — GenAuth OpenID Connect code exchange and token refresh, over the libgenauth C
-library through ctypes.
+"""libgenauth — GenAuth OpenID Connect logins, code exchange, token refresh, sessions,
+revocation, introspection and userinfo, over the libgenauth C library through ctypes.
 
 Quick use::
 
@@ -7,8 +7,11 @@ Quick use::
 
     with libgenauth.Client(app_id="...", app_secret="...", app_host="https://your-app.genauth.ai",
                            redirect_uri="https://your-app.example/callback") as client:
-        tokens = client.exchange_code(code)
-        tokens = client.refresh(tokens.refresh_token)
+        request = client.build_authorize_url(scope="openid profile offline_access")
+        # ... send the browser to request.url; it comes back to the redirect URI ...
+        tokens = client.exchange_callback(callback_url, request)
+        with client.session(tokens) as session:
+            access_token = session.fresh_tokens().access_token
 
 The shared library is looked up, on first use, at ``$GENAUTH_LIBRARY``, then next to this file
 (bundled at install time), then through the system loader (``find_library("genauth")``).
@@ -21,6 +24,7 @@ from __future__ import annotations
 from ._native import LibraryNotFoundError, library_path
 from .client import Client, exchange_code, refresh, version
 from .errors import (
+    CallbackError,
     ConfigError,
     GenAuthError,
     IdTokenError,
@@ -28,14 +32,21 @@ from .errors import (
     NetworkError,
     OAuthError,
     ProviderError,
+    SessionError,
 )
+from .login import AuthorizeRequest, build_authorize_url, parse_callback
+from .session import Session
 from .tokens import Tokens
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Client",
+    "Session",
     "Tokens",
+    "AuthorizeRequest",
+    "build_authorize_url",
+    "parse_callback",
     "exchange_code",
     "refresh",
     "version",
@@ -46,6 +57,8 @@ __all__ = [
     "OAuthError",
     "ProviderError",
     "IdTokenError",
+    "CallbackError",
+    "SessionError",
     "InternalError",
     "LibraryNotFoundError",
 ]

@@ -8,9 +8,17 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
-__all__ = ["LibraryNotFoundError", "library", "library_path", "take_string", "encode_arg"]
+__all__ = [
+    "LibraryNotFoundError",
+    "library",
+    "library_path",
+    "take_string",
+    "encode_arg",
+    "encode_json",
+    "encode_config",
+]
 
 #: File names looked for next to this package, in order.
 BUNDLED_NAMES = ("libgenauth.so", "libgenauth.dylib", "genauth.dll", "libgenauth.dll")
@@ -32,13 +40,25 @@ class _ClientStruct(ctypes.Structure):
 
 ClientPointer = ctypes.POINTER(_ClientStruct)
 
+
+class _SessionStruct(ctypes.Structure):
+    """The opaque ``genauth_session``; only pointers to it are ever handled."""
+
+
+SessionPointer = ctypes.POINTER(_SessionStruct)
+
 _lock = threading.Lock()
 _library: Optional[ctypes.CDLL] = None
 _library_path: Optional[str] = None
 
 
 def _declare(lib: ctypes.CDLL) -> None:
-    c_char_p, c_void_p, c_int32 = ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int32
+    c_char_p, c_void_p, c_int32, c_uint32 = (
+        ctypes.c_char_p,
+        ctypes.c_void_p,
+        ctypes.c_int32,
+        ctypes.c_uint32,
+    )
 
     # Every returned `char *` is c_void_p (c_char_p would copy it into bytes and lose the pointer,
     # which must be released exactly once with genauth_string_free).
@@ -57,6 +77,27 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.genauth_client_exchange_code_with.restype = c_void_p
     lib.genauth_client_refresh.argtypes = [ClientPointer, c_char_p]
     lib.genauth_client_refresh.restype = c_void_p
+
+    lib.genauth_client_revoke.argtypes = [ClientPointer, c_char_p, c_char_p]
+    lib.genauth_client_revoke.restype = c_void_p
+    lib.genauth_client_introspect.argtypes = [ClientPointer, c_char_p]
+    lib.genauth_client_introspect.restype = c_void_p
+    lib.genauth_client_userinfo.argtypes = [ClientPointer, c_char_p]
+    lib.genauth_client_userinfo.restype = c_void_p
+
+    lib.genauth_build_authorize_url.argtypes = [c_char_p, c_char_p]
+    lib.genauth_build_authorize_url.restype = c_void_p
+    lib.genauth_parse_callback.argtypes = [c_char_p, c_char_p, c_char_p]
+    lib.genauth_parse_callback.restype = c_void_p
+
+    lib.genauth_session_new.argtypes = [ClientPointer, c_char_p, ctypes.POINTER(c_void_p)]
+    lib.genauth_session_new.restype = SessionPointer
+    lib.genauth_session_fresh_tokens.argtypes = [SessionPointer, c_uint32]
+    lib.genauth_session_fresh_tokens.restype = c_void_p
+    lib.genauth_session_tokens.argtypes = [SessionPointer]
+    lib.genauth_session_tokens.restype = c_void_p
+    lib.genauth_session_free.argtypes = [SessionPointer]
+    lib.genauth_session_free.restype = None
 
     lib.genauth_client_exchange_code_async.argtypes = [
         ClientPointer,
@@ -186,3 +227,9 @@ def encode_json(document: Dict[str, Any], name: str) -> bytes:
             {"code": "invalid_config", "message": f"`{name}` cannot be written as JSON: {e}"}
         ) from None
 
+
+def encode_config(config: Any) -> bytes:
+    """A config document (a mapping with the library's keys) as an argument."""
+    if not isinstance(config, Mapping):
+        raise TypeError(f"config must be a dict (a config document), not {type(config).__name__}")
+    return encode_json(dict(config), "config")

@@ -9,11 +9,19 @@ import itertools
 import json
 import threading
 import time
-from types import TracebackType
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Type
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
-from ._native import CALLBACK, encode_arg, encode_json, library, take_string
-from .errors import InternalError, error_from_document
+from ._handle import Handle
+from ._native import CALLBACK, encode_arg, encode_config, encode_json, library, take_string
+from ._results import document_or_raise, error_of, member_or_raise, tokens_or_raise
+from .errors import InternalError
+from .login import (
+    AuthorizeRequest,
+    authorize_options,
+    build_authorize_url_with,
+    parse_callback_with,
+)
+from .session import Session, TokensLike
 from .tokens import Tokens
 
 __all__ = ["Client", "exchange_code", "refresh", "version"]
@@ -21,38 +29,7 @@ __all__ = ["Client", "exchange_code", "refresh", "version"]
 _DEFAULT_TIMEOUT_MS = 10_000
 
 
-# --- result documents -------------------------------------------------------------------------
-
-
-def _tokens_or_raise(text: str) -> Tokens:
-    try:
-        document = json.loads(text)
-    except ValueError:
-        # Never quote the text: it could hold tokens.
-        raise InternalError(
-            {"code": "internal", "message": "the library returned a result that is not JSON"}
-        ) from None
-    if not isinstance(document, dict):
-        raise InternalError(
-            {"code": "internal", "message": "the library returned a result that is not an object"}
-        )
-    tokens = document.get("tokens")
-    if document.get("ok") is True and isinstance(tokens, dict):
-        return Tokens.from_dict(tokens)
-    raise error_from_document(document.get("error"))
-
-
-def _error_of(text: str) -> Exception:
-    """The exception for an error document (``{"ok": false, "error": {...}}``)."""
-    try:
-        document = json.loads(text)
-    except ValueError:
-        document = None
-    if isinstance(document, dict) and isinstance(document.get("error"), dict):
-        return error_from_document(document["error"])
-    if isinstance(document, dict) and "code" in document:  # a bare error object
-        return error_from_document(document)
-    return InternalError({"code": "internal", "message": "the library returned a malformed error"})
+# --- arguments --------------------------------------------------------------------------------
 
 
 def _exchange_options(code_verifier: Optional[str], nonce: Optional[str]) -> Optional[bytes]:
@@ -64,12 +41,6 @@ def _exchange_options(code_verifier: Optional[str], nonce: Optional[str]) -> Opt
         encode_arg(nonce, "nonce")
         options["nonce"] = nonce
     return encode_json(options, "options") if options else None
-
-
-def _config_document(config: Mapping[str, Any]) -> bytes:
-    if not isinstance(config, Mapping):
-        raise TypeError(f"config must be a dict (a config document), not {type(config).__name__}")
-    return encode_json(dict(config), "config")
 
 
 def _timeout_seconds(config: Mapping[str, Any]) -> float:
@@ -96,7 +67,7 @@ def _resolve(future: "asyncio.Future[Tokens]", text: str) -> None:
     if future.done():  # cancelled while the call was running; the result is dropped
         return
     try:
-        future.set_result(_tokens_or_raise(text))
+        future.set_result(tokens_or_raise(text))
     except BaseException as error:  # noqa: B902 - every failure goes to the awaiting task
         future.set_exception(error)
 
@@ -158,13 +129,17 @@ atexit.register(_wait_for_pending_calls)
 # --- the client -------------------------------------------------------------------------------
 
 
-class Client:
+class Client(Handle):
     """A long-lived client: the config is validated once and the client keeps its own
     connection pool. Use it as a context manager, or call :meth:`close`.
 
     A client is safe to share between threads. The blocking methods release the GIL while the
-    request runs (ctypes does), so calls from several threads proceed in parallel.
+    request runs (ctypes does), so calls from several threads proceed in parallel. ``close()``
+    while other threads are calling is safe: running calls complete, later ones raise
+    ``ValueError``.
     """
+
+    _kind = "Client"
 
     def __init__(
         self,
@@ -202,11 +177,8 @@ class Client:
         return client
 
     def _open(self, config: Mapping[str, Any]) -> None:
-        self._ptr: Any = None
-        self._lock = threading.Lock()
-        self._users = 0
-        self._closed = True
-        document = _config_document(config)
+        self._init_handle()
+        document = encode_config(config)
         self._timeout_s = _timeout_seconds(config)
         app_id, app_host = config.get("appId"), config.get("appHost")
         self._label = f"app_id={app_id!r}, app_host={app_host!r}"
@@ -216,79 +188,69 @@ class Client:
         pointer = lib.genauth_client_new(document, ctypes.byref(error))
         if not pointer:
             if error.value:
-                raise _error_of(take_string(error.value))
+                raise error_of(take_string(error.value))
             raise InternalError(
                 {"code": "internal", "message": "genauth_client_new failed without an error"}
             )
         if error.value:  # not expected on success, but never leak it
             take_string(error.value)
-        self._ptr = pointer
-        self._closed = False
+        # The login functions take the config document itself (they are not client methods in
+        # the C API); it was validated just now. Private: it holds the secret.
+        self._config_json = document
+        self._adopt(pointer)
 
-    # Keeps the pointer valid across a call even when another thread closes the client.
-    def _acquire(self) -> Any:
-        with self._lock:
-            if self._closed:
-                raise ValueError("the libgenauth Client is closed")
-            self._users += 1
-            return self._ptr
-
-    def _release(self) -> None:
-        with self._lock:
-            self._users -= 1
-            if self._closed and self._users == 0:
-                self._free_locked()
-
-    def _free_locked(self) -> None:
-        pointer, self._ptr = self._ptr, None
-        if pointer:
-            library().genauth_client_free(pointer)
+    def _free_pointer(self, pointer: Any) -> None:
+        library().genauth_client_free(pointer)
 
     def _blocking(self, function: Callable[..., Optional[int]], *args: Optional[bytes]) -> Tokens:
-        pointer = self._acquire()
-        try:
-            result = function(pointer, *args)
-        finally:
-            self._release()
-        return _tokens_or_raise(take_string(result))
+        return tokens_or_raise(self._call(function, *args))
 
-    def close(self) -> None:
-        """Releases the client. Calls already running complete normally; later calls raise
-        ``ValueError``. Closing twice is a no-op."""
-        lock = getattr(self, "_lock", None)
-        if lock is None:
-            return
-        with lock:
-            if self._closed:
-                return
-            self._closed = True
-            if self._users == 0:
-                self._free_locked()
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
+    def _config(self) -> bytes:
+        if self.closed:
+            raise ValueError("the libgenauth Client is closed")
+        return self._config_json
 
     def __repr__(self) -> str:
-        state = " closed" if getattr(self, "_closed", True) else ""
+        state = " closed" if self.closed else ""
         return f"<libgenauth.Client {getattr(self, '_label', '')}{state}>"
+
+    # --- login
+
+    def build_authorize_url(
+        self,
+        scope: Optional[str] = None,
+        prompt: Optional[str] = None,
+        extra_params: Optional[Mapping[str, str]] = None,
+    ) -> AuthorizeRequest:
+        """Builds the URL that starts a login, with a fresh ``state``, ``nonce`` and S256 PKCE
+        pair; keep the returned request until the callback (:meth:`exchange_callback`).
+
+        ``scope`` defaults to ``"openid profile"``; ``offline_access`` in it adds
+        ``prompt=consent`` (GenAuth issues no refresh token without it), so ``prompt="none"``
+        with it is a :class:`ConfigError` (``invalid_argument``), as is an ``extra_params`` key
+        the library sets itself. The config needs ``redirect_uri``. No network call is made.
+        """
+        options = authorize_options(scope, prompt, extra_params)
+        return build_authorize_url_with(self._config(), options)
+
+    def parse_callback(self, callback_url: str, expected_state: str) -> str:
+        """Checks the full URL the browser came back to and returns its authorization code.
+
+        ``expected_state`` is the login request's ``state``. Raises :class:`CallbackError`
+        (``state_mismatch``, ``issuer_mismatch``), :class:`OAuthError` when the callback carries
+        the provider's ``error=`` (e.g. ``access_denied``, with ``http_status`` ``None``), and
+        :class:`ConfigError` (``invalid_argument``) when it carries no code or is not a URL, or
+        when ``expected_state`` is empty. No network call is made.
+        """
+        return parse_callback_with(self._config(), callback_url, expected_state)
+
+    def exchange_callback(self, callback_url: str, request: AuthorizeRequest) -> Tokens:
+        """Finishes a login: :meth:`parse_callback` with the request's ``state``, then
+        :meth:`exchange_code` with its ``code_verifier`` and ``nonce``."""
+        if not isinstance(request, AuthorizeRequest):
+            raise TypeError(f"request must be an AuthorizeRequest, not {type(request).__name__}")
+        code = self.parse_callback(callback_url, request.state)
+        return self.exchange_code(code, code_verifier=request.code_verifier, nonce=request.nonce)
 
     # --- blocking calls
 
@@ -314,6 +276,40 @@ class Client:
         ``refresh_token`` of the result and use that one next time."""
         token = encode_arg(refresh_token, "refresh_token")
         return self._blocking(library().genauth_client_refresh, token)
+
+    def session(self, tokens: TokensLike) -> Session:
+        """A :class:`Session` seeded with ``tokens`` (:class:`Tokens`, a ``tokens`` dict or a
+        whole result document, or either as a JSON string): it hands out tokens that are still
+        valid and refreshes them through this client, one refresh at a time."""
+        return Session(self, tokens)
+
+    def revoke(self, token: str, token_type_hint: Optional[str] = None) -> None:
+        """Revokes a token at the provider (RFC 7009). ``token_type_hint`` is ``None``,
+        ``"access_token"`` or ``"refresh_token"``.
+
+        Revoking a refresh token ends the grant: it stops working, and so may the tokens issued
+        with it. A token the provider does not know is no error (RFC 7009); another hint is a
+        :class:`ConfigError` (``invalid_argument``).
+        """
+        token_arg = encode_arg(token, "token")
+        hint = encode_arg(token_type_hint, "token_type_hint", optional=True)
+        document_or_raise(self._call(library().genauth_client_revoke, token_arg, hint))
+
+    def introspect(self, token: str) -> Dict[str, Any]:
+        """Asks the provider about a token (RFC 7662): the introspection response, whose
+        ``active`` says whether the token is usable. A revoked or expired token is
+        ``{"active": False, ...}``, not an error."""
+        token_arg = encode_arg(token, "token")
+        text = self._call(library().genauth_client_introspect, token_arg)
+        return member_or_raise(text, "introspection")
+
+    def userinfo(self, access_token: str) -> Dict[str, Any]:
+        """The user's claims from the provider's userinfo endpoint (``sub`` and the claims of
+        the granted scopes). An expired or revoked token raises :class:`OAuthError` or
+        :class:`ProviderError` (``http_status`` 401)."""
+        token_arg = encode_arg(access_token, "access_token")
+        text = self._call(library().genauth_client_userinfo, token_arg)
+        return member_or_raise(text, "userinfo")
 
     # --- asyncio
 
@@ -372,19 +368,19 @@ def exchange_code(
 
     Connections are pooled process-wide between one-shot calls. Blocks (GIL released).
     """
-    document = _config_document(config)
+    document = encode_config(config)
     code_arg = encode_arg(code, "code")
     verifier = encode_arg(code_verifier, "code_verifier", optional=True)
     lib = library()
-    return _tokens_or_raise(take_string(lib.genauth_exchange_code(document, code_arg, verifier)))
+    return tokens_or_raise(take_string(lib.genauth_exchange_code(document, code_arg, verifier)))
 
 
 def refresh(config: Mapping[str, Any], refresh_token: str) -> Tokens:
     """One-shot refresh with a config document. Blocks (GIL released)."""
-    document = _config_document(config)
+    document = encode_config(config)
     token = encode_arg(refresh_token, "refresh_token")
     lib = library()
-    return _tokens_or_raise(take_string(lib.genauth_refresh(document, token)))
+    return tokens_or_raise(take_string(lib.genauth_refresh(document, token)))
 
 
 def version() -> str:

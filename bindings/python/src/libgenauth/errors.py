@@ -11,6 +11,8 @@ __all__ = [
     "OAuthError",
     "ProviderError",
     "IdTokenError",
+    "CallbackError",
+    "SessionError",
     "InternalError",
     "error_from_document",
 ]
@@ -91,6 +93,22 @@ class IdTokenError(GenAuthError):
     """The id_token failed verification (``id_token_invalid``); ``reason`` names the check."""
 
 
+class CallbackError(GenAuthError):
+    """The login callback is not this login's answer: ``state_mismatch`` (its ``state`` is not
+    the one the login request carried: forged, or from another login) or ``issuer_mismatch``
+    (its RFC 9207 ``iss`` names another provider). Do not exchange anything; start a new login.
+
+    A callback carrying the provider's ``error=`` is an :class:`OAuthError` instead (with
+    ``http_status`` ``None``), and one without a code or not a URL a :class:`ConfigError`.
+    """
+
+
+class SessionError(GenAuthError):
+    """A :class:`~libgenauth.Session` cannot produce fresh tokens by itself:
+    ``no_refresh_token`` (the held tokens are stale and there is no refresh token). The user
+    must sign in again."""
+
+
 class InternalError(GenAuthError):
     """A bug caught at the boundary (``internal``), a blocking call from a library callback
     thread (``reentrant_call``), or an error code this version of the binding does not know."""
@@ -109,6 +127,9 @@ _FAMILIES: Dict[str, Type[GenAuthError]] = {
     "http_status": ProviderError,
     "invalid_response": ProviderError,
     "id_token_invalid": IdTokenError,
+    "state_mismatch": CallbackError,
+    "issuer_mismatch": CallbackError,
+    "no_refresh_token": SessionError,
     "internal": InternalError,
     "reentrant_call": InternalError,
 }
