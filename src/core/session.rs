@@ -55,10 +55,10 @@ impl Session {
                 _ => return Err(invalid("a result document must be a success with `tokens`")),
             };
         }
-        if !doc
+        if doc
             .get("access_token")
             .and_then(Value::as_str)
-            .is_some_and(|t| !t.is_empty())
+            .is_none_or(str::is_empty)
         {
             return Err(invalid("no access_token"));
         }

@@ -63,3 +63,17 @@ pub(crate) unsafe fn optional_str<'a>(
     // SAFETY: forwarded contract.
     unsafe { required_str(ptr, name) }.map(Some)
 }
+
+/// Drops an object handed out with `Box::into_raw`; NULL is a no-op, a panic in a destructor
+/// stays on this side.
+///
+/// # Safety
+/// `ptr` is NULL or came from `Box::into_raw` and is released once.
+pub(crate) unsafe fn release<T>(ptr: *mut T) {
+    if ptr.is_null() {
+        return;
+    }
+    // SAFETY: per the function's contract.
+    let owned = unsafe { Box::from_raw(ptr) };
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(owned)));
+}

@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::{Arc, OnceLock};
 
-use super::boundary::{guard, into_c_string, optional_str, panic_document, required_str};
+use super::boundary::{guard, into_c_string, optional_str, panic_document, release, required_str};
 use serde_json::Value;
 
 use crate::core::{document, Client, Config, Error, ExchangeOptions, Tokens};
@@ -108,12 +108,8 @@ pub(crate) unsafe fn hand_out_error(error: *mut c_char, error_json: *mut *mut c_
 /// `client` is NULL or a pointer from `genauth_client_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn genauth_client_free(client: *mut genauth_client) {
-    if client.is_null() {
-        return;
-    }
     // SAFETY: the pointer came from genauth_client_new and is released once, per the contract.
-    let owned = unsafe { Box::from_raw(client) };
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(owned)));
+    unsafe { release(client) }
 }
 
 /// Exchanges an authorization code with a client's config and connections.

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use super::boundary::{guard, into_c_string, panic_document, required_str};
+use super::boundary::{guard, into_c_string, panic_document, release, required_str};
 use super::client::{client_ref, genauth_client};
 use crate::core::session::Session;
 use crate::core::{document, Error};
@@ -114,12 +114,8 @@ pub unsafe extern "C" fn genauth_session_tokens(session: *const genauth_session)
 /// `session` is NULL or a pointer from `genauth_session_new`, released once.
 #[no_mangle]
 pub unsafe extern "C" fn genauth_session_free(session: *mut genauth_session) {
-    if session.is_null() {
-        return;
-    }
-    // SAFETY: per the contract.
-    let owned = unsafe { Box::from_raw(session) };
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(owned)));
+    // SAFETY: the pointer came from genauth_session_new and is released once, per the contract.
+    unsafe { release(session) }
 }
 
 /// # Safety
