@@ -934,6 +934,146 @@ static void test_success_document_fields(void) {
            "invented fields in %s", r.text);
 }
 
+/* ---- non-blocking calls ----------------------------------------------------------------- */
+
+/* Counts callbacks; each checks that its document is valid JSON and that it runs on a library
+ * thread, then frees the document. */
+struct tally {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    pthread_t caller;
+    int calls, ok, valid_json, on_caller_thread, reentrant;
+    const char *config; /* when set, the callback tries a blocking call */
+};
+
+static void tally_init(struct tally *t) {
+    memset(t, 0, sizeof *t);
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->changed, NULL);
+    t->caller = pthread_self();
+}
+
+static void tally_callback(void *user_data, char *result_json) {
+    struct tally *t = user_data;
+    cJSON *doc = cJSON_Parse(result_json);
+    int ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "ok"));
+    cJSON_Delete(doc);
+    genauth_string_free(result_json);
+    int reentrant = 0;
+    if (t->config) {
+        char *blocking = genauth_refresh(t->config, "any-refresh-token");
+        reentrant = strstr(blocking, "\"code\":\"reentrant_call\"") != NULL;
+        genauth_string_free(blocking);
+    }
+    pthread_mutex_lock(&t->lock);
+    t->calls++;
+    t->ok += ok;
+    t->valid_json += doc != NULL;
+    t->on_caller_thread += pthread_equal(pthread_self(), t->caller) != 0;
+    t->reentrant += reentrant;
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* Waits until `n` callbacks arrived or `seconds` passed; returns how many arrived. */
+static int tally_wait(struct tally *t, int n, int seconds) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += seconds;
+    pthread_mutex_lock(&t->lock);
+    while (t->calls < n && pthread_cond_timedwait(&t->changed, &t->lock, &until) == 0) {
+    }
+    int calls = t->calls;
+    pthread_mutex_unlock(&t->lock);
+    return calls;
+}
+
+static void tally_destroy(struct tally *t) {
+    pthread_mutex_destroy(&t->lock);
+    pthread_cond_destroy(&t->changed);
+}
+
+static const char *post_refresh_token(genauth_client *client) {
+    const char *code = LOGIN(POST_ID);
+    if (!code) return NULL;
+    struct ga_result r = RESULT(genauth_client_exchange_code(client, code, NULL));
+    return EXPECT_OK(r) ? ga_token(r, "refresh_token") : NULL;
+}
+
+static void test_async_100_concurrent_refreshes(void) {
+    genauth_client *client = ga_client(genauth_client_new(post_config(), NULL));
+    CHECK(client != NULL, "genauth_client_new failed");
+    const char *refresh_token = post_refresh_token(client);
+    CHECK(refresh_token, "no refresh token");
+    static struct tally t;
+    tally_init(&t);
+    int accepted = 0;
+    for (int i = 0; i < 100; i++)
+        accepted += genauth_client_refresh_async(client, refresh_token, tally_callback, &t) == 0;
+    EXPECT(accepted == 100, "%d of 100 calls accepted", accepted);
+    int calls = tally_wait(&t, accepted, 60);
+    EXPECT(calls == accepted, "%d of %d callbacks arrived", calls, accepted);
+    EXPECT(t.ok == calls && t.valid_json == calls, "%d ok, %d valid JSON of %d", t.ok, t.valid_json, calls);
+    EXPECT(t.on_caller_thread == 0, "%d callbacks ran on the caller's thread", t.on_caller_thread);
+    EXPECT(tally_wait(&t, accepted + 1, 0) == accepted, "a callback ran twice");
+    tally_destroy(&t);
+}
+
+/* The rule (header): a client freed while calls are in flight stays alive until they complete,
+ * and every accepted call still delivers exactly one callback. */
+static void test_async_client_freed_while_calls_in_flight(void) {
+    genauth_client *client = genauth_client_new(post_config(), NULL);
+    CHECK(client != NULL, "genauth_client_new failed");
+    const char *refresh_token = post_refresh_token(client);
+    static struct tally t;
+    tally_init(&t);
+    int accepted = 0;
+    if (refresh_token) {
+        for (int i = 0; i < 20; i++)
+            accepted += genauth_client_refresh_async(client, refresh_token, tally_callback, &t) == 0;
+        const char *options = "{\"codeVerifier\":null}";
+        accepted += genauth_client_exchange_code_async(client, "spent-or-unknown-code", options,
+                                                       tally_callback, &t) == 0;
+    }
+    genauth_client_free(client);
+    CHECK(refresh_token, "no refresh token");
+    EXPECT(accepted == 21, "%d of 21 calls accepted", accepted);
+    int calls = tally_wait(&t, accepted, 60);
+    EXPECT(calls == accepted, "%d of %d callbacks arrived after the client was freed", calls, accepted);
+    EXPECT(t.ok == 20, "%d refreshes ok (the bogus exchange is the 21st)", t.ok);
+    EXPECT(t.valid_json == calls, "%d valid JSON of %d", t.valid_json, calls);
+    tally_destroy(&t);
+}
+
+static void test_async_argument_errors(void) {
+    static struct tally t;
+    tally_init(&t);
+    EXPECT(genauth_client_refresh_async(NULL, "rt", NULL, NULL) == -1, "NULL callback not refused");
+    EXPECT(genauth_client_exchange_code_async(NULL, "c", NULL, NULL, NULL) == -1,
+           "NULL callback not refused");
+    /* Argument errors arrive through the callback, once. */
+    EXPECT(genauth_client_refresh_async(NULL, "rt", tally_callback, &t) == 0, "not accepted");
+    EXPECT(genauth_client_exchange_code_async(NULL, "\xff", NULL, tally_callback, &t) == 0,
+           "not accepted");
+    int calls = tally_wait(&t, 2, 20);
+    EXPECT(calls == 2 && t.ok == 0 && t.valid_json == 2, "%d callbacks, %d ok", calls, t.ok);
+    EXPECT(t.on_caller_thread == 0, "an error callback ran on the caller's thread");
+    tally_destroy(&t);
+}
+
+static void test_async_blocking_call_in_callback_is_reentrant(void) {
+    genauth_client *client = ga_client(genauth_client_new(post_config(), NULL));
+    CHECK(client != NULL, "genauth_client_new failed");
+    static struct tally t;
+    tally_init(&t);
+    t.config = post_config();
+    EXPECT(genauth_client_refresh_async(client, "unknown-refresh-token", tally_callback, &t) == 0,
+           "not accepted");
+    EXPECT(tally_wait(&t, 1, 30) == 1, "no callback");
+    EXPECT(t.reentrant == 1, "a blocking call inside a callback did not answer reentrant_call");
+    tally_destroy(&t);
+}
+
 /* ---- the table -------------------------------------------------------------------------- */
 
 const struct ga_test ga_tests[] = {
@@ -977,5 +1117,9 @@ const struct ga_test ga_tests[] = {
     {"invalid_responses", test_invalid_responses},
     {"oversized_response", test_oversized_response},
     {"success_document_fields", test_success_document_fields},
+    {"async_100_concurrent_refreshes", test_async_100_concurrent_refreshes},
+    {"async_client_freed_while_calls_in_flight", test_async_client_freed_while_calls_in_flight},
+    {"async_argument_errors", test_async_argument_errors},
+    {"async_blocking_call_in_callback_is_reentrant", test_async_blocking_call_in_callback_is_reentrant},
     {NULL, NULL},
 };
