@@ -4,8 +4,12 @@ use serde_json::{json, Map, Value};
 
 use super::error::Error;
 
+/// Built by hand: `json!` would serialise the token map into a deep copy.
 pub fn success_tokens(tokens: Map<String, Value>) -> Value {
-    json!({"ok": true, "tokens": tokens})
+    let mut doc = Map::with_capacity(2);
+    doc.insert("ok".into(), Value::Bool(true));
+    doc.insert("tokens".into(), Value::Object(tokens));
+    Value::Object(doc)
 }
 
 pub fn failure(error: &Error) -> Value {

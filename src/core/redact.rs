@@ -23,20 +23,12 @@ impl Secrets {
         Self::default()
     }
 
+    /// Remembers a secret. Cheap: the encodings are made only when an error is redacted, which
+    /// keeps this off the path of every successful call.
     pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() {
-            return;
+        if !secret.is_empty() && !self.values.iter().any(|v| v == secret) {
+            self.values.push(secret.to_owned());
         }
-        let form_encoded: String =
-            url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        let base64 = base64::engine::general_purpose::STANDARD.encode(secret);
-        for v in [secret.to_owned(), form_encoded, base64] {
-            if !self.values.contains(&v) {
-                self.values.push(v);
-            }
-        }
-        // Longest first, so a secret containing another is replaced whole.
-        self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
 
     pub fn with(mut self, secret: Option<&str>) -> Self {
@@ -46,17 +38,22 @@ impl Secrets {
         self
     }
 
-    pub fn extend(&mut self, other: &Secrets) {
-        for v in &other.values {
-            self.add(v);
-        }
-    }
-
+    /// Replaces every secret, in each of the forms it takes on the wire, with a marker.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
+        let mut forms: Vec<String> = Vec::with_capacity(self.values.len() * 3);
         for secret in &self.values {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
+            let form_encoded: String =
+                url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            let base64 = base64::engine::general_purpose::STANDARD.encode(secret);
+            forms.extend([secret.clone(), form_encoded, base64]);
+        }
+        // Longest first, so a secret containing another is replaced whole.
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        let mut out = text.to_owned();
+        for form in &forms {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), REDACTED);
             }
         }
         out
