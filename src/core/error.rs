@@ -2,6 +2,7 @@
 //! (the contract promises these strings never change) and a one-sentence human message.
 
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 use super::id_token::IdTokenCheck;
@@ -131,9 +132,9 @@ impl Error {
             ..
         } = self
         {
-            error.insert("oauth_error".into(), json!(oauth_error));
+            error.insert("oauth_error".into(), json!(bounded(oauth_error)));
             if let Some(d) = description {
-                error.insert("oauth_error_description".into(), json!(d));
+                error.insert("oauth_error_description".into(), json!(bounded(d)));
             }
         }
         if let Error::IdTokenInvalid(check) = self {
@@ -158,7 +159,9 @@ impl fmt::Display for Error {
             }
             Error::ConnectFailed(m) => write!(f, "could not reach the provider: {m}"),
             Error::Tls(m) => write!(f, "TLS failure talking to the provider: {m}"),
-            Error::OAuth { error, .. } => write!(f, "the provider rejected the request: {error}"),
+            Error::OAuth { error, .. } => {
+                write!(f, "the provider rejected the request: {}", bounded(error))
+            }
             Error::HttpStatus { http_status } => write!(
                 f,
                 "the provider answered HTTP {http_status} without an OAuth error object"
@@ -187,3 +190,15 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Longest provider text shown; a hostile server could send megabytes of description.
+const MAX_PROVIDER_TEXT: usize = 512;
+
+/// Provider text cut to `MAX_PROVIDER_TEXT` characters. Applied when an error is shown, so after
+/// `redact`: a secret that straddles the cut is replaced whole instead of surviving in part.
+fn bounded(s: &str) -> Cow<'_, str> {
+    match s.char_indices().nth(MAX_PROVIDER_TEXT) {
+        Some((i, _)) => Cow::Owned(format!("{}…", &s[..i])),
+        None => Cow::Borrowed(s),
+    }
+}

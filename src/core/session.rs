@@ -5,14 +5,15 @@
 
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::client::{Client, Tokens};
 use super::error::Error;
 
+/// The client is given to each call rather than kept: a forked child must refresh through a
+/// client of its own process, not the connections of the one that made the session.
 pub struct Session {
-    client: Arc<Client>,
     state: Mutex<State>,
     /// Held for the whole refresh; waiters queue here.
     flight: tokio::sync::Mutex<()>,
@@ -44,7 +45,7 @@ fn expires_at(tokens: &Tokens, seeded_at: u64) -> Option<u64> {
 impl Session {
     /// Seeds a session with a token document or a whole result document (`{"ok": true,
     /// "tokens": ...}`). It must hold an `access_token`.
-    pub fn new(client: Arc<Client>, tokens_json: &str) -> Result<Session, Error> {
+    pub fn new(tokens_json: &str) -> Result<Session, Error> {
         let invalid = |m: &str| Error::InvalidArgument(format!("tokens: {m}"));
         let Ok(Value::Object(mut doc)) = serde_json::from_str::<Value>(tokens_json) else {
             return Err(invalid("not a JSON object"));
@@ -64,7 +65,6 @@ impl Session {
         }
         let expires_at = expires_at(&doc, now());
         Ok(Session {
-            client,
             state: Mutex::new(State {
                 tokens: doc,
                 expires_at,
@@ -86,7 +86,12 @@ impl Session {
     }
 
     /// The held tokens while they have more than `min_valid_seconds` of life, else fresh ones.
-    pub async fn fresh_tokens(&self, min_valid_seconds: u32) -> Result<Tokens, Error> {
+    /// `client` is the one that refreshes, when a refresh is due.
+    pub async fn fresh_tokens(
+        &self,
+        client: &Client,
+        min_valid_seconds: u32,
+    ) -> Result<Tokens, Error> {
         let seen = self.refreshes.load(Ordering::Acquire);
         if let Some(answer) = self.answer_without_refresh(min_valid_seconds, false) {
             return answer;
@@ -103,7 +108,7 @@ impl Session {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or(Error::NoRefreshToken)?;
-        let result = self.client.refresh(&refresh_token).await;
+        let result = client.refresh(&refresh_token).await;
         let mut state = self.lock();
         let outcome = match result {
             Ok(mut fresh) => {

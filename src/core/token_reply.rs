@@ -8,9 +8,6 @@ use super::error::Error;
 /// Replies larger than this are refused: a token document is a few kilobytes.
 pub const MAX_REPLY_BYTES: usize = 1024 * 1024;
 
-/// Longest provider string we pass on; a hostile server could send megabytes of description.
-const MAX_PROVIDER_TEXT: usize = 512;
-
 /// Parses a token endpoint reply. `received_at` anchors `expires_at`.
 pub fn parse_token_reply(
     status: u16,
@@ -77,22 +74,13 @@ fn is_token(v: &Value) -> bool {
 }
 
 pub fn oauth_error(status: Option<u16>, obj: &Map<String, Value>) -> Error {
-    let text = |key: &str| {
-        obj.get(key)
-            .and_then(Value::as_str)
-            .map(|s| truncate(s, MAX_PROVIDER_TEXT))
-    };
+    // Kept whole here and cut only when shown (`Error::to_json`), after redaction: cut first, a
+    // secret straddling the cut would survive in part.
+    let text = |key: &str| obj.get(key).and_then(Value::as_str).map(str::to_owned);
     Error::OAuth {
         http_status: status,
         error: text("error").unwrap_or_default(),
         description: text("error_description"),
-    }
-}
-
-fn truncate(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
     }
 }
 

@@ -40,9 +40,17 @@ impl std::fmt::Debug for FormPost {
 
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// The secrets of a config, for calls that fail before a request exists.
+/// The secrets of a config: the client secret and, for `client_secret_basic`, the Basic
+/// credentials that carry it (every call that authenticates sends them; revocation and
+/// introspection redact with this set).
 pub fn config_secrets(config: &Config) -> Secrets {
-    Secrets::new().with(config.app_secret.as_deref())
+    let mut secrets = Secrets::new().with(config.app_secret.as_deref());
+    if let (AuthMethod::ClientSecretBasic, Some(secret)) =
+        (config.auth_method, config.app_secret.as_deref())
+    {
+        secrets.add(&basic_credentials(&config.app_id, secret));
+    }
+    secrets
 }
 
 /// Builds `POST {appHost}/{protocol}/token` for a grant (GenAuth's field order: client

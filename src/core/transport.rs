@@ -99,6 +99,13 @@ fn too_large(status: u16) -> Error {
 /// reqwest reports TLS failures as connect errors whose `source()` chain may skip the rustls
 /// error inside an `io::Error`, so the chain is walked by hand, looking through io errors too.
 fn classify(e: &reqwest::Error) -> Error {
+    if e.is_builder() {
+        // The request never left: a header value (a Bearer token, the appId) held a control
+        // character. The caller's argument is wrong; retrying the connection would not help.
+        return Error::InvalidArgument(
+            "a value of this call cannot be sent in an HTTP header (control character)".into(),
+        );
+    }
     if let Some(tls) = find_tls_error(e) {
         return Error::Tls(tls.to_string());
     }
@@ -130,11 +137,18 @@ fn find_tls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
     chain(e).find_map(|e| e.downcast_ref::<rustls::Error>())
 }
 
+/// The kind of a failed connection (reset, aborted, ...). A clean close before the end of the
+/// body (`UnexpectedEof`) is not one: the server sent a reply that is cut short.
 fn io_kind(e: &reqwest::Error) -> Option<std::io::ErrorKind> {
     chain(e)
         .filter_map(|e| e.downcast_ref::<std::io::Error>())
         .map(|io| io.kind())
-        .find(|k| *k != std::io::ErrorKind::Other)
+        .find(|k| {
+            !matches!(
+                k,
+                std::io::ErrorKind::Other | std::io::ErrorKind::UnexpectedEof
+            )
+        })
 }
 
 /// The most specific cause ("Connection refused (os error 111)", "dns error: ..."): the

@@ -44,7 +44,7 @@ pub unsafe extern "C" fn genauth_client_exchange_code_async(
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
     let call = catch_unwind(AssertUnwindSafe(|| unsafe {
-        let client = client_ref(client)?.clone();
+        let client = client_ref(client)?;
         let code = required_str(code, "code")?.to_owned();
         let options = match optional_str(options_json, "options_json")? {
             Some(json) => ExchangeOptions::from_json(json)?,
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn genauth_client_refresh_async(
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
     let call = catch_unwind(AssertUnwindSafe(|| unsafe {
-        let client = client_ref(client)?.clone();
+        let client = client_ref(client)?;
         let token = required_str(refresh_token, "refresh_token")?.to_owned();
         Ok::<_, Error>((client, token))
     }));

@@ -3,9 +3,10 @@
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
+use std::sync::Arc;
 
 use super::boundary::{guard, into_c_string, panic_document, release, required_str};
-use super::client::{client_ref, genauth_client};
+use super::client::{genauth_client, process_client_ref, ProcessClient};
 use crate::core::session::Session;
 use crate::core::{document, Error};
 use crate::runtime;
@@ -20,6 +21,9 @@ use crate::runtime;
 #[allow(non_camel_case_types)] // the C name, as cbindgen emits it
 pub struct genauth_session {
     inner: Session,
+    /// The client's per-process view: a session used in a forked child refreshes through the
+    /// child's own copy of the client.
+    client: Arc<ProcessClient>,
 }
 
 /// Creates a session from a client and a token document.
@@ -47,12 +51,13 @@ pub unsafe extern "C" fn genauth_session_new(
         // SAFETY: caller's pointers per the contract.
         let (client, tokens_json) = unsafe {
             (
-                client_ref(client)?,
+                process_client_ref(client)?,
                 required_str(tokens_json, "tokens_json")?,
             )
         };
         Ok::<_, Error>(genauth_session {
-            inner: Session::new(client.clone(), tokens_json)?,
+            inner: Session::new(tokens_json)?,
+            client,
         })
     }));
     let (session, error) = match outcome {
@@ -87,8 +92,9 @@ pub unsafe extern "C" fn genauth_session_fresh_tokens(
     guard(|| {
         document::tokens_result((|| {
             // SAFETY: per the contract; only shared access is needed.
-            let session = unsafe { session_ref(session) }?;
-            runtime::block_on(session.fresh_tokens(min_valid_seconds))?
+            let session = unsafe { session.as_ref() }.ok_or(Error::NullArgument("session"))?;
+            let client = session.client.current()?;
+            runtime::block_on(session.inner.fresh_tokens(&client, min_valid_seconds))?
         })())
     })
 }

@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Clone)]
@@ -65,25 +65,32 @@ async fn serve(mut stream: TcpStream, reply: Reply, log: Arc<Mutex<Vec<String>>>
     }
 }
 
-pub async fn read_request(stream: &mut TcpStream) -> String {
+pub async fn read_request(stream: &mut (impl AsyncRead + Unpin)) -> String {
     let mut data = Vec::new();
-    let mut buf = [0u8; 4096];
+    let mut buf = vec![0u8; 64 * 1024];
+    // (end of the head, declared body length), once the head is complete.
+    let mut head: Option<(usize, usize)> = None;
     loop {
         let n = match stream.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
         data.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&data);
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length = text[..end]
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
+        if head.is_none() {
+            if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                let text = String::from_utf8_lossy(&data[..end]);
+                let length = text
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                head = Some((end, length));
+            }
+        }
+        if let Some((end, length)) = head {
             if data.len() >= end + 4 + length {
                 break;
             }

@@ -124,3 +124,21 @@ fn provider_text_is_bounded() {
         .to_owned();
     assert!(d.chars().count() <= 513, "{}", d.len());
 }
+
+#[test]
+fn secret_straddling_the_text_limit_is_redacted_whole() {
+    // Regression: the text used to be cut before redaction, leaving the secret's first part.
+    let secret = "s3cret-straddling-the-cut";
+    let secrets = crate::core::redact::Secrets::new().with(Some(secret));
+    for pad in [500, 505, 511] {
+        let body = format!(
+            r#"{{"error":"e","error_description":"{}{secret}"}}"#,
+            "x".repeat(pad)
+        );
+        let e = parse_token_reply(400, body.as_bytes(), at(0))
+            .unwrap_err()
+            .redact(&secrets);
+        let d = e.to_json()["oauth_error_description"].to_string();
+        assert!(!d.contains("s3cret"), "{d}");
+    }
+}
