@@ -143,10 +143,7 @@ impl Config {
             optional_integer(map, "timeoutMs", 1, MAX_TIMEOUT_MS)?.unwrap_or(DEFAULT_TIMEOUT_MS);
         let ca_cert_pem = optional_string(map, "caCertPem")?;
         if let Some(pem) = &ca_cert_pem {
-            match reqwest::Certificate::from_pem_bundle(pem.as_bytes()) {
-                Ok(certs) if !certs.is_empty() => {}
-                _ => return Err(invalid("`caCertPem` holds no parsable PEM certificate")),
-            }
+            super::tls::parse_roots(pem)?;
         }
         let validate_id_token = match map.get("validateIdToken") {
             None => true,

@@ -12,6 +12,7 @@ pub mod id_token;
 pub mod provider;
 pub mod redact;
 pub mod session;
+pub mod tls;
 pub mod token_reply;
 pub mod token_request;
 pub mod transport;

@@ -2,11 +2,11 @@
 //! `MAX_REPLY_BYTES`, and maps transport failures onto the error codes.
 
 use std::error::Error as StdError;
-use std::sync::Once;
 use std::time::SystemTime;
 use url::Url;
 
 use super::error::Error;
+use super::tls;
 use super::token_reply::MAX_REPLY_BYTES;
 use super::token_request::FormPost;
 
@@ -16,32 +16,21 @@ pub struct HttpReply {
     pub received_at: SystemTime,
 }
 
-static CRYPTO_PROVIDER: Once = Once::new();
-
 /// A connection pool. Redirects are never followed: a 3xx from a token endpoint is an error,
 /// and following it would hand the client secret to whatever host the redirect names.
 pub fn build_http_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, Error> {
-    // ring rather than aws-lc: smaller library, no extra C build for the mobile targets.
-    CRYPTO_PROVIDER.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-    let mut builder = reqwest::Client::builder()
+    reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("libgenauth/", env!("CARGO_PKG_VERSION")))
-        .tls_version_min(reqwest::tls::Version::TLS_1_2)
-        .tcp_nodelay(true);
-    if let Some(pem) = ca_cert_pem {
-        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
-            Error::InvalidConfig("`caCertPem` holds no parsable PEM certificate".into())
-        })?;
-        builder = builder.tls_certs_merge(certs);
-    }
-    builder.build().map_err(|e| {
-        Error::Internal(format!(
-            "could not build the HTTP client: {}",
-            innermost(&e)
-        ))
-    })
+        .tls_backend_preconfigured(tls::client_config(ca_cert_pem)?)
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| {
+            Error::Internal(format!(
+                "could not build the HTTP client: {}",
+                innermost(&e)
+            ))
+        })
 }
 
 pub async fn send(http: &reqwest::Client, request: &FormPost) -> Result<HttpReply, Error> {

@@ -25,10 +25,16 @@ pub(crate) fn panic_document() -> Value {
 
 /// Caller-owned copy, released by `genauth_string_free`.
 pub(crate) fn into_c_string(value: &Value) -> *mut c_char {
-    // serde_json escapes U+0000, so a serialised document never holds an interior NUL.
-    let text = value.to_string();
-    CString::new(text)
-        .unwrap_or_else(|_| CString::from(c"{\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"unrepresentable result\"}}"))
+    // Straight into bytes (cheaper than Display's formatter); serde_json escapes U+0000, so a
+    // serialised document never holds an interior NUL.
+    serde_json::to_vec(value)
+        .ok()
+        .and_then(|bytes| CString::new(bytes).ok())
+        .unwrap_or_else(|| {
+            CString::from(
+                c"{\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"unrepresentable result\"}}",
+            )
+        })
         .into_raw()
 }
 
