@@ -121,7 +121,13 @@ impl ProviderCache {
             .fetched_at
             .is_some_and(|t| t.elapsed() < self.refetch_floor);
         if fresh {
-            return Err(IdTokenCheck::Signature);
+            // Within the floor: no new fetch. With no keys at all the provider is down, which
+            // is not the same as a token signed by a key it never published.
+            return Err(if state.keys.is_empty() {
+                IdTokenCheck::KeysUnavailable
+            } else {
+                IdTokenCheck::Signature
+            });
         }
         state.fetched_at = Some(Instant::now());
         state.fetch_count += 1;
