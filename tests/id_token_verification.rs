@@ -274,10 +274,11 @@ async fn unreachable_keys_report_keys_unavailable() {
         "200 OK",
         &token_reply(&signed(&k, &claims(&p.issuer()))),
     );
-    assert_eq!(
-        reason(&refresh(&client(&p, None)).await),
-        "keys_unavailable"
-    );
+    let c = client(&p, None);
+    assert_eq!(reason(&refresh(&c).await), "keys_unavailable");
+    // Within the refetch floor: still no keys, and still not a bad signature.
+    assert_eq!(reason(&refresh(&c).await), "keys_unavailable");
+    assert_eq!(p.hits(JWKS), 1);
 }
 
 #[tokio::test]
