@@ -44,7 +44,8 @@ def member_or_raise(text: str, key: str) -> Dict[str, Any]:
 
 def tokens_or_raise(text: str) -> Tokens:
     """The ``tokens`` of a success document as :class:`Tokens`."""
-    return Tokens.from_dict(member_or_raise(text, "tokens"))
+    # The parsed document is this call's alone: no copy needed.
+    return Tokens._from_owned(member_or_raise(text, "tokens"))
 
 
 def error_of(text: str) -> Exception:

@@ -36,7 +36,13 @@ class Tokens:
     @classmethod
     def from_dict(cls, tokens: Mapping[str, Any]) -> "Tokens":
         """Builds ``Tokens`` from a ``tokens`` object (kept whole, as a copy, in ``raw``)."""
-        raw = copy.deepcopy(dict(tokens))
+        return cls._from_owned(copy.deepcopy(dict(tokens)))
+
+    @classmethod
+    def _from_owned(cls, raw: Dict[str, Any]) -> "Tokens":
+        """Builds ``Tokens`` around a dict nobody else holds (one just parsed from a result
+        document), without copying it: a deep copy cost more than the rest of a call's Python
+        work."""
         claims = raw.get("id_token_claims")
         return cls(
             access_token=str(raw.get("access_token", "")),
