@@ -11,7 +11,7 @@ use super::id_token::{self, Expectations, IdTokenCheck};
 use super::provider::ProviderCache;
 use super::redact::Secrets;
 use super::token_reply::{parse_json_reply, parse_token_reply};
-use super::token_request::{authenticated_post, config_secrets, token_request, FormPost, Grant};
+use super::token_request::{authenticated_post, grant_secrets, token_request, FormPost, Grant};
 use super::transport::{self, build_http_client};
 
 /// A token document: every field the provider sent, normalised (see `token_reply`).
@@ -112,27 +112,20 @@ impl Client {
             code,
             code_verifier: options.code_verifier.as_deref(),
         };
-        let secrets = config_secrets(&self.config)
-            .with(Some(code))
-            .with(options.code_verifier.as_deref());
-        self.token_call(grant, secrets, options.nonce.as_deref())
-            .await
+        self.token_call(grant, options.nonce.as_deref()).await
     }
 
     /// `refresh_token` grant.
     pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, Error> {
-        let secrets = config_secrets(&self.config).with(Some(refresh_token));
-        self.token_call(Grant::RefreshToken { refresh_token }, secrets, None)
+        self.token_call(Grant::RefreshToken { refresh_token }, None)
             .await
     }
 
-    async fn token_call(
-        &self,
-        grant: Grant<'_>,
-        secrets: Secrets,
-        nonce: Option<&str>,
-    ) -> Result<Tokens, Error> {
-        let mut request = token_request(&self.config, grant).map_err(|e| e.redact(&secrets))?;
+    async fn token_call(&self, grant: Grant<'_>, nonce: Option<&str>) -> Result<Tokens, Error> {
+        // The secrets are gathered only when there is an error to redact.
+        let mut request = token_request(&self.config, grant)
+            .map_err(|e| e.redact(&grant_secrets(&self.config, grant)))?;
+        let secrets = std::mem::take(&mut request.secrets);
         let call = async {
             let metadata = self.metadata_if_verifying().await;
             if let Some(Ok(m)) = &metadata {
@@ -145,9 +138,7 @@ impl Client {
             }
             Ok(tokens)
         };
-        self.with_deadline(call)
-            .await
-            .map_err(|e| e.redact(&request.secrets))
+        self.guarded(&secrets, call).await
     }
 
     /// Discovery is needed only to verify id_tokens. When it fails the token call still goes
@@ -224,61 +215,84 @@ impl Client {
         if let Some(hint) = token_type_hint {
             fields.push(("token_type_hint", hint));
         }
-        let secrets = config_secrets(&self.config).with(Some(token));
-        self.with_deadline(async {
-            let url = self
-                .discovered_endpoint(|m| m.revocation_endpoint.clone(), "token/revocation")
-                .await;
-            let request = authenticated_post(&self.config, url, &fields, secrets.clone());
-            let reply = transport::send(&self.http, &request).await?;
-            if (200..300).contains(&reply.status) {
-                Ok(())
-            } else {
-                parse_json_reply(reply.status, &reply.body).map(|_| ())
-            }
-        })
+        self.post_form(
+            |m| m.revocation_endpoint.clone(),
+            "token/revocation",
+            &fields,
+            token,
+            |reply| {
+                if (200..300).contains(&reply.status) {
+                    Ok(())
+                } else {
+                    parse_json_reply(reply.status, &reply.body).map(|_| ())
+                }
+            },
+        )
         .await
-        .map_err(|e| e.redact(&secrets))
     }
 
     /// RFC 7662 introspection: the provider's view of a token (`active`, `sub`, `exp`, ...).
     pub async fn introspect(&self, token: &str) -> Result<Map<String, Value>, Error> {
         check_token(token)?;
-        let secrets = config_secrets(&self.config).with(Some(token));
-        self.with_deadline(async {
-            let url = self
-                .discovered_endpoint(|m| m.introspection_endpoint.clone(), "token/introspection")
-                .await;
-            let request =
-                authenticated_post(&self.config, url, &[("token", token)], secrets.clone());
-            let reply = transport::send(&self.http, &request).await?;
-            let doc = parse_json_reply(reply.status, &reply.body)?;
-            if !doc.get("active").is_some_and(Value::is_boolean) {
-                return Err(Error::InvalidResponse {
-                    reason: "the introspection reply has no boolean `active`".into(),
-                    http_status: Some(reply.status),
-                });
-            }
-            Ok(doc)
-        })
+        let pick = |m: &ProviderMetadata| m.introspection_endpoint.clone();
+        self.post_form(
+            pick,
+            "token/introspection",
+            &[("token", token)],
+            token,
+            |reply| {
+                let doc = parse_json_reply(reply.status, &reply.body)?;
+                if !doc.get("active").is_some_and(Value::is_boolean) {
+                    return Err(Error::InvalidResponse {
+                        reason: "the introspection reply has no boolean `active`".into(),
+                        http_status: Some(reply.status),
+                    });
+                }
+                Ok(doc)
+            },
+        )
         .await
-        .map_err(|e| e.redact(&secrets))
     }
 
     /// OpenID Connect userinfo with the access token as a Bearer credential.
     pub async fn userinfo(&self, access_token: &str) -> Result<Map<String, Value>, Error> {
         check_token(access_token)?;
-        let secrets = config_secrets(&self.config).with(Some(access_token));
-        self.with_deadline(async {
+        let secrets = Secrets::new()
+            .with(self.config.app_secret.as_deref())
+            .with(Some(access_token));
+        let call = async {
             let url = self
                 .discovered_endpoint(|m| m.userinfo_endpoint.clone(), "me")
                 .await;
             let headers = [("authorization", format!("Bearer {access_token}"))];
             let reply = transport::get(&self.http, &url, &headers).await?;
             parse_json_reply(reply.status, &reply.body)
-        })
-        .await
-        .map_err(|e| e.redact(&secrets))
+        };
+        self.guarded(&secrets, call).await
+    }
+
+    /// POSTs a client-authenticated form about `token` to the discovered endpoint (or GenAuth's
+    /// documented path) and reads the reply with `read`, under the deadline, errors redacted.
+    async fn post_form<T>(
+        &self,
+        pick: impl Fn(&ProviderMetadata) -> Option<url::Url>,
+        documented_path: &str,
+        fields: &[(&str, &str)],
+        token: &str,
+        read: impl FnOnce(transport::HttpReply) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut request = authenticated_post(
+            &self.config,
+            self.config.endpoint(documented_path),
+            fields,
+            Secrets::new().with(Some(token)),
+        );
+        let secrets = std::mem::take(&mut request.secrets);
+        let call = async {
+            request.url = self.discovered_endpoint(pick, documented_path).await;
+            read(transport::send(&self.http, &request).await?)
+        };
+        self.guarded(&secrets, call).await
     }
 
     /// The discovery document's endpoint when discovery works, else GenAuth's documented path.
@@ -297,10 +311,12 @@ impl Client {
         self.config.endpoint(documented_path)
     }
 
-    /// `timeoutMs` bounds the whole call, not each socket operation: a server trickling one
-    /// byte a second must not keep the caller waiting forever.
-    async fn with_deadline<T>(
+    /// Runs a call under `timeoutMs` and removes `secrets` from its error. The deadline bounds
+    /// the whole call, not each socket operation: a server trickling one byte a second must not
+    /// keep the caller waiting forever.
+    async fn guarded<T>(
         &self,
+        secrets: &Secrets,
         call: impl std::future::Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
         tokio::time::timeout(self.config.timeout, call)
@@ -308,6 +324,7 @@ impl Client {
             .unwrap_or(Err(Error::Timeout {
                 timeout_ms: self.config.timeout_ms(),
             }))
+            .map_err(|e| e.redact(secrets))
     }
 }
 

@@ -40,17 +40,17 @@ impl std::fmt::Debug for FormPost {
 
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// The secrets of a config: the client secret and, for `client_secret_basic`, the Basic
-/// credentials that carry it (every call that authenticates sends them; revocation and
-/// introspection redact with this set).
-pub fn config_secrets(config: &Config) -> Secrets {
-    let mut secrets = Secrets::new().with(config.app_secret.as_deref());
-    if let (AuthMethod::ClientSecretBasic, Some(secret)) =
-        (config.auth_method, config.app_secret.as_deref())
-    {
-        secrets.add(&basic_credentials(&config.app_id, secret));
+/// The secrets of one grant: the client secret and the grant's code, verifier or refresh token
+/// (the Basic credentials are added by `authenticated_post`, which makes them).
+pub fn grant_secrets(config: &Config, grant: Grant<'_>) -> Secrets {
+    let secrets = Secrets::new().with(config.app_secret.as_deref());
+    match grant {
+        Grant::AuthorizationCode {
+            code,
+            code_verifier,
+        } => secrets.with(Some(code)).with(code_verifier),
+        Grant::RefreshToken { refresh_token } => secrets.with(Some(refresh_token)),
     }
-    secrets
 }
 
 /// Builds `POST {appHost}/{protocol}/token` for a grant (GenAuth's field order: client
@@ -82,29 +82,17 @@ pub fn token_request(config: &Config, grant: Grant<'_>) -> Result<FormPost, Erro
             fields.push(("refresh_token", refresh_token));
         }
     }
-    let mut secrets = config_secrets(config);
-    match grant {
-        Grant::AuthorizationCode {
-            code,
-            code_verifier,
-        } => {
-            secrets.add(code);
-            if let Some(v) = code_verifier {
-                secrets.add(v);
-            }
-        }
-        Grant::RefreshToken { refresh_token } => secrets.add(refresh_token),
-    }
     Ok(authenticated_post(
         config,
         config.endpoint("token"),
         &fields,
-        secrets,
+        grant_secrets(config, grant),
     ))
 }
 
 /// Adds client authentication to a form POST. Shared by every endpoint that authenticates the
-/// client the way the token endpoint does.
+/// client the way the token endpoint does. The request's secrets are `secrets` plus everything
+/// this adds (client secret, Basic credentials): whatever the server echoes can be redacted.
 pub fn authenticated_post(
     config: &Config,
     url: Url,
@@ -118,6 +106,7 @@ pub fn authenticated_post(
     ];
     let mut form = url::form_urlencoded::Serializer::new(String::new());
     let secret = config.app_secret.as_deref().unwrap_or_default();
+    secrets.add(secret);
     match config.auth_method {
         AuthMethod::ClientSecretPost => {
             form.append_pair("client_id", &config.app_id);
