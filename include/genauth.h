@@ -218,14 +218,18 @@ char *genauth_build_authorize_url(const char *config_json, const char *options_j
 /*
  Checks the full callback URL the browser landed on and returns its code.
 
- The checks run in this order: `state` against `expected_state` (in constant time; a callback
- with `error=` and no state is reported as that error), RFC 9207's `iss` when present (against
- discovery's issuer when known, else `{appHost}/oidc`), `error=`, then `code`.
+ The checks run in this order: the callback's scheme, host, port and path are `redirectUri`'s
+ (required in the config), `state` against `expected_state` (in constant time; a callback with
+ `error=` needs the login's state too), RFC 9207's `iss` against `{appHost}/oidc` when present
+ (required when this process already fetched discovery and it says the provider always sends
+ it), `error=`, then `code`. `genauth_client_parse_callback` makes the same checks with the
+ client's own discovery; prefer it.
 
  Returns `{"ok": true, "callback": {"code", "state"}}` or an error document with the code
  `state_mismatch`, `issuer_mismatch`, `oauth_error` (the callback's `error=`, without
- `http_status`) or `invalid_argument` (no code, a parameter given twice, not a URL). Never
- NULL; owned by the caller (`genauth_string_free`). No network call is made.
+ `http_status`), `invalid_argument` (not the redirectUri, no code, a parameter given twice, not
+ a URL) or `invalid_config`. Never NULL; owned by the caller (`genauth_string_free`). No network
+ call is made.
 
  # Safety
  Each argument is NULL or a NUL-terminated string valid for the duration of the call.
@@ -233,6 +237,45 @@ char *genauth_build_authorize_url(const char *config_json, const char *options_j
 char *genauth_parse_callback(const char *config_json,
                              const char *callback_url,
                              const char *expected_state);
+
+/*
+ Builds the URL that starts a login, at the authorization endpoint of the client's own
+ discovery document (fetched on first use, bounded by `timeoutMs`; GenAuth's documented
+ `{appHost}/{protocol}/auth` when discovery is unavailable or the protocol is `oauth`).
+
+ `options_json` is NULL or `{"scope", "prompt", "extraParams"}` as for
+ `genauth_build_authorize_url`, with the same rules. Returns `{"ok": true, "authorize": {"url",
+ "state", "nonce", "code_verifier"}}` or an error document (`issuer_mismatch` or
+ `invalid_response` when the discovery document does not belong to appHost), never NULL,
+ owned by the caller (`genauth_string_free`). Blocks while discovery is fetched;
+ `reentrant_call` inside a callback.
+
+ # Safety
+ `client` is NULL or a live client; `options_json` is NULL or NUL-terminated.
+ */
+char *genauth_client_authorize_url(const struct genauth_client *client, const char *options_json);
+
+/*
+ Checks the full callback URL the browser landed on against the client's `redirectUri`, the
+ login's `expected_state` and the client's provider, and returns its code.
+
+ In this order: the callback's scheme, host, port and path are `redirectUri`'s; `state` (in
+ constant time; an `error=` callback needs it too); RFC 9207's `iss` equals the discovered
+ issuer, and must be present when discovery says
+ `authorization_response_iss_parameter_supported`; `error=`; then `code`. Discovery is fetched
+ on first use, bounded by `timeoutMs`.
+
+ Returns `{"ok": true, "callback": {"code", "state"}}` or an error document (`state_mismatch`,
+ `issuer_mismatch`, `oauth_error` without `http_status`, `invalid_argument`,
+ `invalid_config` without `redirectUri`), never NULL, owned by the caller
+ (`genauth_string_free`). Blocks while discovery is fetched; `reentrant_call` inside a callback.
+
+ # Safety
+ `client` is NULL or a live client; each string is NULL or NUL-terminated.
+ */
+char *genauth_client_parse_callback(const struct genauth_client *client,
+                                    const char *callback_url,
+                                    const char *expected_state);
 
 /*
  Exchanges an authorization code for tokens (the `authorization_code` grant).

@@ -5,4 +5,5 @@
 
 pub mod core;
 pub mod ffi;
+mod per_process;
 mod runtime;

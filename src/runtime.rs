@@ -7,21 +7,20 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::ptr;
-use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::core::provider::ProviderCache;
 use crate::core::transport::build_http_client;
 use crate::core::{Config, Error};
+use crate::per_process::PerProcess;
 
 /// Few workers: the work is waiting on sockets, and the library is a guest in its host process.
 const WORKER_THREADS: usize = 2;
 const MAX_CALLBACK_THREADS: usize = 16;
 
 pub(crate) struct Shared {
-    pid: u32,
-    runtime: tokio::runtime::Runtime,
+    /// `None` only while dropping (a runtime that lost the race to be the process's).
+    runtime: Option<tokio::runtime::Runtime>,
     /// One pool per distinct `caCertPem` (None = the OS trust store alone).
     pools: Mutex<HashMap<Option<String>, reqwest::Client>>,
     /// Discovery and keys per provider, for the one-shot calls.
@@ -34,10 +33,10 @@ type ProviderKey = (String, Option<String>);
 /// Bounds the one-shot provider caches in a process that talks to many hosts.
 const MAX_PROVIDERS: usize = 64;
 
-static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
+static SHARED: PerProcess<Shared> = PerProcess::new();
 
 impl Shared {
-    fn new(pid: u32) -> Result<Shared, Error> {
+    fn new() -> Result<Shared, Error> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(WORKER_THREADS)
             .thread_name("genauth-worker")
@@ -48,15 +47,16 @@ impl Shared {
             .build()
             .map_err(|_| Error::Internal("could not start the runtime threads".into()))?;
         Ok(Shared {
-            pid,
-            runtime,
+            runtime: Some(runtime),
             pools: Mutex::new(HashMap::new()),
             providers: Mutex::new(HashMap::new()),
         })
     }
 
     pub(crate) fn runtime(&self) -> &tokio::runtime::Runtime {
-        &self.runtime
+        self.runtime
+            .as_ref()
+            .expect("the runtime is only taken while dropping")
     }
 
     /// The shared pool for a TLS setting, built on first use.
@@ -70,9 +70,7 @@ impl Shared {
         pools.insert(key, client.clone());
         Ok(client)
     }
-}
 
-impl Shared {
     /// The discovery and key cache shared by one-shot calls to the same provider.
     pub(crate) fn provider_cache(&self, config: &Config) -> Arc<ProviderCache> {
         let mut providers = self.providers.lock().unwrap_or_else(|p| p.into_inner());
@@ -89,26 +87,15 @@ impl Shared {
 
 /// The runtime of this process (a fork gets its own).
 pub(crate) fn shared() -> Result<&'static Shared, Error> {
-    let pid = std::process::id();
-    loop {
-        let current = SHARED.load(Ordering::Acquire);
-        // SAFETY: every pointer stored in SHARED comes from Box::into_raw and is never freed.
-        if let Some(shared) = unsafe { current.as_ref() } {
-            if shared.pid == pid {
-                return Ok(shared);
-            }
-        }
-        let fresh = Box::into_raw(Box::new(Shared::new(pid)?));
-        match SHARED.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
-            // Any previous value belongs to a parent process: leaked on purpose.
-            // SAFETY: `fresh` is now owned by SHARED and lives for the rest of the process.
-            Ok(_) => return Ok(unsafe { &*fresh }),
-            Err(_) => {
-                // Another thread won the race; ours was never shared with anyone.
-                // SAFETY: `fresh` came from Box::into_raw above and was not published.
-                let ours = unsafe { Box::from_raw(fresh) };
-                ours.runtime.shutdown_background();
-            }
+    SHARED.get_or_try_init(Shared::new)
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Only a runtime that lost the race to be the process's is ever dropped, on whatever
+        // thread made it; that may be inside a runtime context, where a blocking drop panics.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }

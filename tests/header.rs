@@ -32,6 +32,8 @@ fn header_declares_every_contract_function() {
         "typedef void (*genauth_callback)(void *user_data, char *result_json);",
         "genauth_build_authorize_url(",
         "genauth_parse_callback(",
+        "genauth_client_authorize_url(",
+        "genauth_client_parse_callback(",
         "genauth_session_new(",
         "genauth_session_fresh_tokens(",
         "genauth_session_tokens(",

@@ -20,7 +20,7 @@ use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use genauth::core::authorize::{build_authorize_url, AuthorizeOptions};
-use genauth::core::callback::parse_callback;
+use genauth::core::callback::{parse_callback, CallbackExpectations};
 use genauth::core::token_reply::{parse_json_reply, parse_token_reply};
 use genauth::core::{Config, ExchangeOptions};
 use genauth::ffi::client::*;
@@ -424,8 +424,16 @@ fn callback_parser_never_panics() {
     ];
     check(
         "callback",
-        (url, text(), text()),
-        |(url, state, issuer)| match parse_callback(&url, &state, &issuer) {
+        (url, text(), text(), any::<bool>()),
+        |(url, state, issuer, iss_required)| match parse_callback(
+            &url,
+            &CallbackExpectations {
+                state: &state,
+                issuer: &issuer,
+                redirect_uri: Some("https://app/cb"),
+                iss_required,
+            },
+        ) {
             Ok(cb) => {
                 assert!(!cb.code.is_empty());
                 assert_eq!(cb.state, state);

@@ -19,31 +19,53 @@ impl Callback {
     }
 }
 
-/// Checks, in this order: `state` (constant time; a callback that carries `error=` and no
-/// state is reported as that error), RFC 9207 `iss` when present, `error=`, then `code`.
+/// What a callback must match to belong to the login this app started.
+#[derive(Debug, Clone, Copy)]
+pub struct CallbackExpectations<'a> {
+    /// The `state` of the login request.
+    pub state: &'a str,
+    /// The provider's issuer, for RFC 9207's `iss`.
+    pub issuer: &'a str,
+    /// The configured `redirectUri`: the callback must have its scheme, host, port and path.
+    pub redirect_uri: Option<&'a str>,
+    /// Discovery says the provider always sends `iss` (RFC 9207 §2.4): a callback without it is
+    /// refused.
+    pub iss_required: bool,
+}
+
+/// Checks, in this order: the URL is the `redirectUri`, `state` (constant time; a callback with
+/// `error=` needs the login's state too, or anyone could make the app report their text), RFC
+/// 9207 `iss` (when present, or always when required), `error=`, then `code`.
 pub fn parse_callback(
     callback_url: &str,
-    expected_state: &str,
-    expected_issuer: &str,
+    expected: &CallbackExpectations<'_>,
 ) -> Result<Callback, Error> {
-    if expected_state.is_empty() {
+    if expected.state.is_empty() {
         // An app that lost its stored state must not accept a callback with `state=` empty.
         return Err(Error::InvalidArgument("`expected_state` is empty".into()));
     }
     let url = Url::parse(callback_url)
         .map_err(|_| Error::InvalidArgument("the callback is not an absolute URL".into()))?;
+    let redirect_uri = expected.redirect_uri.ok_or_else(|| {
+        Error::InvalidConfig("`redirectUri` is required to check a callback".into())
+    })?;
+    if !same_endpoint(&url, redirect_uri) {
+        return Err(Error::InvalidArgument(
+            "the callback URL is not the configured redirectUri (scheme, host, port and path)"
+                .into(),
+        ));
+    }
     let params = unique_query(&url)?;
     let text = |k: &str| params.get(k).and_then(Value::as_str);
 
     match text("state") {
-        Some(state) if bool::from(state.as_bytes().ct_eq(expected_state.as_bytes())) => {}
-        None if text("error").is_some() => return Err(callback_error(&params)),
+        Some(state) if bool::from(state.as_bytes().ct_eq(expected.state.as_bytes())) => {}
         _ => return Err(Error::StateMismatch),
     }
-    if let Some(iss) = text("iss") {
-        if iss != expected_issuer {
-            return Err(Error::IssuerMismatch);
-        }
+    match text("iss") {
+        Some(iss) if iss != expected.issuer => return Err(Error::IssuerMismatch),
+        None if expected.iss_required => return Err(Error::IssuerMismatch),
+        _ => {}
     }
     if text("error").is_some() {
         return Err(callback_error(&params));
@@ -51,12 +73,24 @@ pub fn parse_callback(
     match text("code") {
         Some(code) if !code.is_empty() => Ok(Callback {
             code: code.to_owned(),
-            state: expected_state.to_owned(),
+            state: expected.state.to_owned(),
         }),
         _ => Err(Error::InvalidArgument(
             "the callback carries no code".into(),
         )),
     }
+}
+
+/// Scheme, host, port and path equal (query and fragment aside): where the provider was told to
+/// send the user.
+fn same_endpoint(callback: &Url, redirect_uri: &str) -> bool {
+    let Ok(expected) = Url::parse(redirect_uri) else {
+        return false;
+    };
+    callback.scheme() == expected.scheme()
+        && callback.host() == expected.host()
+        && callback.port_or_known_default() == expected.port_or_known_default()
+        && callback.path() == expected.path()
 }
 
 fn callback_error(params: &serde_json::Map<String, Value>) -> Error {
@@ -69,8 +103,17 @@ mod tests {
 
     const ISS: &str = "https://x.genauth.ai/oidc";
 
+    fn expect(state: &str) -> CallbackExpectations<'_> {
+        CallbackExpectations {
+            state,
+            issuer: ISS,
+            redirect_uri: Some("https://app/cb"),
+            iss_required: false,
+        }
+    }
+
     fn parse(url: &str) -> Result<Callback, Error> {
-        parse_callback(url, "st-1", ISS)
+        parse_callback(url, &expect("st-1"))
     }
 
     #[test]
@@ -78,8 +121,12 @@ mod tests {
         let c = parse("https://app/cb?code=c-1&state=st-1&iss=https%3A%2F%2Fx.genauth.ai%2Foidc")
             .unwrap();
         assert_eq!(c.code, "c-1");
+        let custom_scheme = CallbackExpectations {
+            redirect_uri: Some("com.example.app:/cb"),
+            ..expect("st-1")
+        };
         assert_eq!(
-            parse("com.example.app:/cb?code=c-2&state=st-1")
+            parse_callback("com.example.app:/cb?code=c-2&state=st-1", &custom_scheme)
                 .unwrap()
                 .code,
             "c-2"
@@ -95,7 +142,8 @@ mod tests {
                 "https://app/cb?error=access_denied&state=other",
                 "state_mismatch",
             ),
-            ("https://app/cb?error=access_denied", "oauth_error"),
+            // An error without the login's state could come from anyone.
+            ("https://app/cb?error=access_denied", "state_mismatch"),
             (
                 "https://app/cb?code=c&state=st-1&iss=https%3A%2F%2Fevil%2Foidc",
                 "issuer_mismatch",
@@ -127,8 +175,41 @@ mod tests {
 
     #[test]
     fn empty_expected_state_is_refused() {
-        let e = parse_callback("https://app/cb?code=c&state=", "", ISS).unwrap_err();
+        let e = parse_callback("https://app/cb?code=c&state=", &expect("")).unwrap_err();
         assert_eq!(e.code(), "invalid_argument");
+    }
+
+    #[test]
+    fn callback_must_land_on_the_redirect_uri() {
+        for url in [
+            "http://app/cb?code=c&state=st-1",
+            "https://evil/cb?code=c&state=st-1",
+            "https://app:8443/cb?code=c&state=st-1",
+            "https://app/cb/x?code=c&state=st-1",
+            "https://app/?code=c&state=st-1",
+            "com.example.app:/cb?code=c&state=st-1",
+        ] {
+            assert_eq!(parse(url).unwrap_err().code(), "invalid_argument", "{url}");
+        }
+        assert!(parse("https://app:443/cb?code=c&state=st-1#frag").is_ok());
+        let no_redirect = CallbackExpectations {
+            redirect_uri: None,
+            ..expect("st-1")
+        };
+        let e = parse_callback("https://app/cb?code=c&state=st-1", &no_redirect).unwrap_err();
+        assert_eq!(e.code(), "invalid_config");
+    }
+
+    #[test]
+    fn iss_is_required_when_the_provider_says_it_sends_it() {
+        let required = CallbackExpectations {
+            iss_required: true,
+            ..expect("st-1")
+        };
+        let e = parse_callback("https://app/cb?code=c&state=st-1", &required).unwrap_err();
+        assert_eq!(e.code(), "issuer_mismatch");
+        let ok = "https://app/cb?code=c&state=st-1&iss=https%3A%2F%2Fx.genauth.ai%2Foidc";
+        assert_eq!(parse_callback(ok, &required).unwrap().code, "c");
     }
 
     #[test]

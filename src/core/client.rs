@@ -4,8 +4,10 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::authorize::{build_authorize_url, AuthorizeOptions, AuthorizeRequest};
+use super::callback::{parse_callback, Callback, CallbackExpectations};
 use super::config::{Config, Protocol};
-use super::discovery::ProviderMetadata;
+use super::discovery::{expected_issuer, ProviderMetadata};
 use super::error::Error;
 use super::id_token::{self, Expectations, IdTokenCheck};
 use super::provider::ProviderCache;
@@ -48,6 +50,15 @@ impl ExchangeOptions {
         }
         Ok(options)
     }
+}
+
+/// What the id_token of one token call must say besides the usual claims.
+#[derive(Clone, Copy, Default)]
+struct IdTokenChecks<'a> {
+    /// The login's nonce (code exchange).
+    nonce: Option<&'a str>,
+    /// The user the refreshed tokens belong to (refresh).
+    subject: Option<&'a str>,
 }
 
 #[derive(Clone)]
@@ -112,42 +123,84 @@ impl Client {
             code,
             code_verifier: options.code_verifier.as_deref(),
         };
-        self.token_call(grant, options.nonce.as_deref()).await
+        let checks = IdTokenChecks {
+            nonce: options.nonce.as_deref(),
+            subject: None,
+        };
+        self.token_call(grant, checks).await
     }
 
     /// `refresh_token` grant.
     pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, Error> {
-        self.token_call(Grant::RefreshToken { refresh_token }, None)
+        self.refresh_for(refresh_token, None).await
+    }
+
+    /// `refresh_token` grant for tokens that were issued to `subject` (the `sub` of their
+    /// id_token): a new id_token naming anyone else is refused (OpenID Connect Core §12.2).
+    pub async fn refresh_for(
+        &self,
+        refresh_token: &str,
+        subject: Option<&str>,
+    ) -> Result<Tokens, Error> {
+        let checks = IdTokenChecks {
+            nonce: None,
+            subject,
+        };
+        self.token_call(Grant::RefreshToken { refresh_token }, checks)
             .await
     }
 
-    async fn token_call(&self, grant: Grant<'_>, nonce: Option<&str>) -> Result<Tokens, Error> {
+    async fn token_call(
+        &self,
+        grant: Grant<'_>,
+        checks: IdTokenChecks<'_>,
+    ) -> Result<Tokens, Error> {
         // The secrets are gathered only when there is an error to redact.
         let mut request = token_request(&self.config, grant)
             .map_err(|e| e.redact(&grant_secrets(&self.config, grant)))?;
         let secrets = std::mem::take(&mut request.secrets);
-        let call = async {
-            let metadata = self.metadata_if_verifying().await;
-            if let Some(Ok(m)) = &metadata {
+        let deadline = tokio::time::Instant::now() + self.config.timeout;
+        let granted = async {
+            let metadata = self.metadata_if_verifying().await?;
+            if let (Some(m), Protocol::Oidc) = (&metadata, self.config.protocol) {
                 request.url = m.token_endpoint.clone();
             }
-            let mut tokens = self.post_for_tokens(&request).await?;
-            if let Some(metadata) = metadata {
-                self.verify_id_token(&mut tokens, metadata.ok().as_deref(), nonce)
-                    .await?;
-            }
-            Ok(tokens)
+            let tokens = self.post_for_tokens(&request).await?;
+            Ok((tokens, metadata))
         };
-        self.guarded(&secrets, call).await
+        let (mut tokens, metadata) = self.guarded_until(deadline, &secrets, granted).await?;
+        // The provider has accepted the grant: from here on a failure must hand back the refresh
+        // token it may have rotated, or the caller would retry with a dead one.
+        let verified = match &metadata {
+            _ if !self.config.validate_id_token => Ok(()),
+            metadata => {
+                let verify = self.verify_id_token(&mut tokens, metadata.as_deref(), checks);
+                self.guarded_until(deadline, &secrets, verify).await
+            }
+        };
+        match verified {
+            Ok(()) => Ok(tokens),
+            Err(e) => Err(match tokens.remove("refresh_token") {
+                Some(Value::String(refresh_token)) if !refresh_token.is_empty() => {
+                    Error::AfterGrant {
+                        cause: Box::new(e),
+                        refresh_token,
+                    }
+                }
+                _ => e,
+            }),
+        }
     }
 
-    /// Discovery is needed only to verify id_tokens. When it fails the token call still goes
-    /// to the documented path, and verification reports `keys_unavailable`.
-    async fn metadata_if_verifying(&self) -> Option<Result<Arc<ProviderMetadata>, Error>> {
-        if !self.config.validate_id_token || self.config.protocol != Protocol::Oidc {
-            return None;
+    /// Discovery, when id_tokens are to be verified (whatever the protocol: an id_token is
+    /// verified wherever it comes from). `Ok(None)`: unavailable, so the token call goes to the
+    /// documented path and verification reports `keys_unavailable`; `Err`: an untrusted
+    /// document, and nothing is sent.
+    async fn metadata_if_verifying(&self) -> Result<Option<Arc<ProviderMetadata>>, Error> {
+        if !self.config.validate_id_token {
+            return Ok(None);
         }
-        Some(self.provider.metadata(&self.http, &self.config).await)
+        self.provider.metadata(&self.http, &self.config).await
     }
 
     async fn post_for_tokens(&self, request: &FormPost) -> Result<Tokens, Error> {
@@ -160,10 +213,15 @@ impl Client {
         &self,
         tokens: &mut Tokens,
         metadata: Option<&ProviderMetadata>,
-        nonce: Option<&str>,
+        checks: IdTokenChecks<'_>,
     ) -> Result<(), Error> {
         let Some(id_token) = tokens.get("id_token").and_then(Value::as_str) else {
-            return Ok(());
+            // A login that sent a nonce asked for an id_token; a reply without one cannot show
+            // that it answers that login.
+            return match checks.nonce {
+                Some(_) => Err(Error::IdTokenInvalid(IdTokenCheck::Nonce)),
+                None => Ok(()),
+            };
         };
         let metadata = metadata.ok_or(Error::IdTokenInvalid(IdTokenCheck::KeysUnavailable))?;
         let header = id_token::read_header(id_token).map_err(Error::IdTokenInvalid)?;
@@ -186,18 +244,62 @@ impl Client {
         let expected = Expectations {
             issuer: &metadata.issuer,
             client_id: &self.config.app_id,
-            nonce,
+            nonce: checks.nonce,
             access_token: tokens.get("access_token").and_then(Value::as_str),
             leeway_seconds: self.config.clock_skew.as_secs(),
             now: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
+            subject: checks.subject,
+            allowed_algs: metadata.id_token_signing_alg_values_supported.as_deref(),
         };
         let claims =
             id_token::verify(id_token, &header, &key, &expected).map_err(Error::IdTokenInvalid)?;
         tokens.insert("id_token_claims".into(), Value::Object(claims));
         Ok(())
+    }
+
+    /// The login URL, at the authorization endpoint this client's discovery names (GenAuth's
+    /// documented path when discovery is unavailable). May fetch discovery, bounded by
+    /// `timeoutMs`.
+    pub async fn authorize_url(
+        &self,
+        options: &AuthorizeOptions,
+    ) -> Result<AuthorizeRequest, Error> {
+        let metadata = self.guarded(&Secrets::new(), self.oidc_metadata()).await?;
+        let endpoint = metadata.and_then(|m| m.authorization_endpoint.clone());
+        build_authorize_url(&self.config, options, endpoint.as_ref())
+    }
+
+    /// Checks a login callback against this client's `redirectUri`, `expected_state` and its
+    /// provider's issuer; `iss` is required when discovery says the provider always sends it.
+    /// May fetch discovery, bounded by `timeoutMs`.
+    pub async fn parse_callback(
+        &self,
+        callback_url: &str,
+        expected_state: &str,
+    ) -> Result<Callback, Error> {
+        let metadata = self.guarded(&Secrets::new(), self.oidc_metadata()).await?;
+        let issuer = expected_issuer(&self.config);
+        parse_callback(
+            callback_url,
+            &CallbackExpectations {
+                state: expected_state,
+                issuer: &issuer,
+                redirect_uri: self.config.redirect_uri.as_deref(),
+                iss_required: metadata
+                    .is_some_and(|m| m.authorization_response_iss_parameter_supported),
+            },
+        )
+    }
+
+    /// Discovery for the login helpers: only the `oidc` protocol's endpoints are discovered.
+    async fn oidc_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>, Error> {
+        match self.config.protocol {
+            Protocol::Oidc => self.provider.metadata(&self.http, &self.config).await,
+            Protocol::OAuth => Ok(None),
+        }
     }
 
     /// RFC 7009 revocation. Success is any 2xx: the provider answers the same whether or not it
@@ -263,7 +365,7 @@ impl Client {
         let call = async {
             let url = self
                 .discovered_endpoint(|m| m.userinfo_endpoint.clone(), "me")
-                .await;
+                .await?;
             let headers = [("authorization", format!("Bearer {access_token}"))];
             let reply = transport::get(&self.http, &url, &headers).await?;
             parse_json_reply(reply.status, &reply.body)
@@ -289,26 +391,21 @@ impl Client {
         );
         let secrets = std::mem::take(&mut request.secrets);
         let call = async {
-            request.url = self.discovered_endpoint(pick, documented_path).await;
+            request.url = self.discovered_endpoint(pick, documented_path).await?;
             read(transport::send(&self.http, &request).await?)
         };
         self.guarded(&secrets, call).await
     }
 
-    /// The discovery document's endpoint when discovery works, else GenAuth's documented path.
+    /// The discovery document's endpoint when discovery works, else GenAuth's documented path;
+    /// an untrusted discovery document is the error, and nothing is sent.
     async fn discovered_endpoint(
         &self,
         pick: impl Fn(&ProviderMetadata) -> Option<url::Url>,
         documented_path: &str,
-    ) -> url::Url {
-        if self.config.protocol == Protocol::Oidc {
-            if let Ok(m) = self.provider.metadata(&self.http, &self.config).await {
-                if let Some(url) = pick(&m) {
-                    return url;
-                }
-            }
-        }
-        self.config.endpoint(documented_path)
+    ) -> Result<url::Url, Error> {
+        let discovered = self.oidc_metadata().await?.and_then(|m| pick(&m));
+        Ok(discovered.unwrap_or_else(|| self.config.endpoint(documented_path)))
     }
 
     /// Runs a call under `timeoutMs` and removes `secrets` from its error. The deadline bounds
@@ -319,7 +416,18 @@ impl Client {
         secrets: &Secrets,
         call: impl std::future::Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
-        tokio::time::timeout(self.config.timeout, call)
+        let deadline = tokio::time::Instant::now() + self.config.timeout;
+        self.guarded_until(deadline, secrets, call).await
+    }
+
+    /// `guarded` with a deadline shared by several steps of one call.
+    async fn guarded_until<T>(
+        &self,
+        deadline: tokio::time::Instant,
+        secrets: &Secrets,
+        call: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        tokio::time::timeout_at(deadline, call)
             .await
             .unwrap_or(Err(Error::Timeout {
                 timeout_ms: self.config.timeout_ms(),

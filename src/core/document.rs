@@ -12,8 +12,13 @@ pub fn success_tokens(tokens: Map<String, Value>) -> Value {
     Value::Object(doc)
 }
 
+/// A failure after the provider accepted a grant carries the refresh token it sent, beside the
+/// error, so the caller can store it.
 pub fn failure(error: &Error) -> Value {
-    json!({"ok": false, "error": error.to_json()})
+    match error.refresh_token() {
+        Some(rt) => json!({"ok": false, "error": error.to_json(), "refresh_token": rt}),
+        None => json!({"ok": false, "error": error.to_json()}),
+    }
 }
 
 pub fn tokens_result(result: Result<Map<String, Value>, Error>) -> Value {

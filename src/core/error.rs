@@ -52,12 +52,35 @@ pub enum Error {
     ReentrantCall,
     /// A bug was caught at the boundary.
     Internal(String),
+    /// The provider accepted the grant, then the call failed (id_token verification, the
+    /// deadline): `cause` is the failure, `refresh_token` the one the reply carried, which may be
+    /// a rotated one that the caller must keep — the old one may already be dead.
+    AfterGrant {
+        cause: Box<Error>,
+        refresh_token: String,
+    },
 }
 
 impl Error {
+    /// The failure itself, without what came with it.
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::AfterGrant { cause, .. } => cause.cause(),
+            other => other,
+        }
+    }
+
+    /// The refresh token of a grant the provider accepted before the call failed.
+    pub fn refresh_token(&self) -> Option<&str> {
+        match self {
+            Error::AfterGrant { refresh_token, .. } => Some(refresh_token),
+            _ => None,
+        }
+    }
+
     /// The stable code of the contract's error table.
     pub fn code(&self) -> &'static str {
-        match self {
+        match self.cause() {
             Error::NullArgument(_) => "null_argument",
             Error::InvalidUtf8(_) => "invalid_utf8",
             Error::InvalidConfig(_) => "invalid_config",
@@ -75,11 +98,12 @@ impl Error {
             Error::NoRefreshToken => "no_refresh_token",
             Error::ReentrantCall => "reentrant_call",
             Error::Internal(_) => "internal",
+            Error::AfterGrant { .. } => unreachable!("cause() unwraps AfterGrant"),
         }
     }
 
     pub fn http_status(&self) -> Option<u16> {
-        match self {
+        match self.cause() {
             Error::HttpStatus { http_status } => Some(*http_status),
             Error::OAuth { http_status, .. } | Error::InvalidResponse { http_status, .. } => {
                 *http_status
@@ -114,30 +138,38 @@ impl Error {
                 http_status,
             },
             Error::Internal(m) => Error::Internal(r(m)),
+            Error::AfterGrant {
+                cause,
+                refresh_token,
+            } => Error::AfterGrant {
+                cause: Box::new(cause.redact(secrets)),
+                refresh_token,
+            },
             other => other,
         }
     }
 
     /// The `error` object of a failure document.
     pub fn to_json(&self) -> Value {
+        let this = self.cause();
         let mut error = Map::new();
         error.insert("code".into(), json!(self.code()));
-        error.insert("message".into(), json!(self.to_string()));
-        if let Some(status) = self.http_status() {
+        error.insert("message".into(), json!(this.to_string()));
+        if let Some(status) = this.http_status() {
             error.insert("http_status".into(), json!(status));
         }
         if let Error::OAuth {
             error: oauth_error,
             description,
             ..
-        } = self
+        } = this
         {
             error.insert("oauth_error".into(), json!(bounded(oauth_error)));
             if let Some(d) = description {
                 error.insert("oauth_error_description".into(), json!(bounded(d)));
             }
         }
-        if let Error::IdTokenInvalid(check) = self {
+        if let Error::IdTokenInvalid(check) = this {
             error.insert("reason".into(), json!(check.as_str()));
         }
         Value::Object(error)
@@ -185,6 +217,7 @@ impl fmt::Display for Error {
                 "a blocking call was made from a library callback thread; use the _async functions there",
             ),
             Error::Internal(m) => write!(f, "internal error (a bug in libgenauth): {m}"),
+            Error::AfterGrant { cause, .. } => cause.fmt(f),
         }
     }
 }

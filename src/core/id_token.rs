@@ -22,6 +22,8 @@ pub enum IdTokenCheck {
     AtHash,
     Malformed,
     KeysUnavailable,
+    /// On a refresh, the id_token names another user than the one the tokens were issued for.
+    Sub,
 }
 
 impl IdTokenCheck {
@@ -39,6 +41,7 @@ impl IdTokenCheck {
             IdTokenCheck::AtHash => "at_hash",
             IdTokenCheck::Malformed => "malformed",
             IdTokenCheck::KeysUnavailable => "keys_unavailable",
+            IdTokenCheck::Sub => "sub",
         }
     }
 
@@ -58,6 +61,7 @@ impl IdTokenCheck {
             IdTokenCheck::KeysUnavailable => {
                 "the provider's discovery document or keys could not be fetched"
             }
+            IdTokenCheck::Sub => "it names another user (sub) than the tokens it refreshes",
         }
     }
 }
@@ -71,6 +75,10 @@ pub struct Expectations<'a> {
     pub access_token: Option<&'a str>,
     pub leeway_seconds: u64,
     pub now: u64,
+    /// On a refresh: the `sub` of the id_token the refreshed tokens came with (OIDC Core 12.2).
+    pub subject: Option<&'a str>,
+    /// Discovery's `id_token_signing_alg_values_supported`, when it lists them.
+    pub allowed_algs: Option<&'a [String]>,
 }
 
 /// The header fields that select the key.
@@ -104,7 +112,9 @@ const ALLOWED: &[Algorithm] = &[
 ];
 
 /// Reads the JOSE header. `alg: none` (and anything not in the allowed list) is refused here,
-/// before any key is looked at.
+/// before any key is looked at; so are a `crit` header (RFC 7515 §4.1.11: this library
+/// understands no extension, so it must refuse any it is told is critical) and a `typ` that says
+/// the JWT is something else (an `at+jwt` access token passed off as an id_token).
 pub fn read_header(token: &str) -> Result<TokenHeader, IdTokenCheck> {
     let mut parts = token.split('.');
     let (Some(header), Some(_), Some(_), None) =
@@ -123,6 +133,19 @@ pub fn read_header(token: &str) -> Result<TokenHeader, IdTokenCheck> {
     let alg: Algorithm = alg_name.parse().map_err(|_| IdTokenCheck::Alg)?;
     if !ALLOWED.contains(&alg) {
         return Err(IdTokenCheck::Alg);
+    }
+    if value.get("crit").is_some() {
+        return Err(IdTokenCheck::Malformed);
+    }
+    if let Some(typ) = value.get("typ") {
+        let typ = typ.as_str().ok_or(IdTokenCheck::Malformed)?;
+        let bare = typ
+            .get(..12)
+            .filter(|p| p.eq_ignore_ascii_case("application/"))
+            .map_or(typ, |_| &typ[12..]);
+        if !bare.eq_ignore_ascii_case("JWT") {
+            return Err(IdTokenCheck::Malformed);
+        }
     }
     let kid = value.get("kid").and_then(Value::as_str).map(str::to_owned);
     Ok(TokenHeader { alg, kid })
@@ -215,12 +238,42 @@ pub fn verify(
     Ok(claims)
 }
 
-/// The checks jsonwebtoken does not make: iat, azp, nonce, at_hash.
+/// The checks jsonwebtoken does not make, or makes leniently: claim types, iat, azp, nonce,
+/// at_hash, the algorithm the provider says it uses, and the subject of a refresh.
 fn check_claims(
     claims: &Map<String, Value>,
     alg: Algorithm,
     expected: &Expectations<'_>,
 ) -> Result<(), IdTokenCheck> {
+    if let Some(algs) = expected.allowed_algs {
+        if !algs.iter().any(|a| *a == format!("{alg:?}")) {
+            return Err(IdTokenCheck::Alg);
+        }
+    }
+    if claims.get("iss").and_then(Value::as_str) != Some(expected.issuer) {
+        return Err(IdTokenCheck::Iss);
+    }
+    // NumericDate claims are JSON numbers (RFC 7519 §2); a string must not be skipped over.
+    for (claim, check) in [
+        ("exp", IdTokenCheck::Exp),
+        ("iat", IdTokenCheck::Iat),
+        ("nbf", IdTokenCheck::Nbf),
+        ("auth_time", IdTokenCheck::Malformed),
+    ] {
+        if claims.get(claim).is_some_and(|v| !v.is_number()) {
+            return Err(check);
+        }
+    }
+    let sub = claims.get("sub").and_then(Value::as_str);
+    if sub.is_none_or(str::is_empty) {
+        return Err(IdTokenCheck::Malformed);
+    }
+    if expected
+        .subject
+        .is_some_and(|previous| sub != Some(previous))
+    {
+        return Err(IdTokenCheck::Sub);
+    }
     let iat = claims
         .get("iat")
         .and_then(Value::as_u64)

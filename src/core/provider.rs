@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::config::Config;
-use super::discovery::{discovery_url, parse_metadata, ProviderMetadata};
+use super::discovery::{discovery_url, parse_metadata, DiscoveryFailure, ProviderMetadata};
 use super::error::Error;
 use super::id_token::{key_fits, IdTokenCheck, TokenHeader};
 use super::token_reply::parse_object;
@@ -27,6 +27,8 @@ pub const DEFAULT_JWKS_REFETCH_FLOOR: Duration = Duration::from_secs(10);
 struct DiscoveryState {
     metadata: Option<Arc<ProviderMetadata>>,
     failed_at: Option<Instant>,
+    /// Set when the last document was refused: reported again until the retry interval passes.
+    untrusted: Option<Error>,
 }
 
 #[derive(Default)]
@@ -59,37 +61,40 @@ impl ProviderCache {
     }
 
     /// The discovery document, fetched once and kept. Callers waiting on the lock share the
-    /// result of the fetch in progress.
+    /// result of the fetch in progress. `Ok(None)`: no usable document (calls fall back to the
+    /// documented paths); `Err`: a document that must not be trusted (nothing is to be sent).
     pub async fn metadata(
         &self,
         http: &reqwest::Client,
         config: &Config,
-    ) -> Result<Arc<ProviderMetadata>, Error> {
+    ) -> Result<Option<Arc<ProviderMetadata>>, Error> {
         let mut state = self.discovery.lock().await;
         if let Some(m) = &state.metadata {
-            return Ok(m.clone());
+            return Ok(Some(m.clone()));
         }
         if state
             .failed_at
             .is_some_and(|t| t.elapsed() < DISCOVERY_RETRY_AFTER)
         {
-            return Err(Error::InvalidResponse {
-                reason: "discovery failed recently".into(),
-                http_status: None,
-            });
+            return state.untrusted.clone().map_or(Ok(None), Err);
         }
-        let fetched = transport::get(http, &discovery_url(config), &[])
-            .await
-            .and_then(|reply| parse_metadata(reply.status, &reply.body));
+        let fetched = match transport::get(http, &discovery_url(config), &[]).await {
+            Ok(reply) => parse_metadata(config, reply.status, &reply.body),
+            Err(e) => Err(DiscoveryFailure::Unavailable(e)),
+        };
         match fetched {
             Ok(m) => {
                 let m = Arc::new(m);
                 state.metadata = Some(m.clone());
-                Ok(m)
+                Ok(Some(m))
             }
-            Err(e) => {
+            Err(failure) => {
                 state.failed_at = Some(Instant::now());
-                Err(e)
+                state.untrusted = match failure {
+                    DiscoveryFailure::Untrusted(e) => Some(e),
+                    DiscoveryFailure::Unavailable(_) => None,
+                };
+                state.untrusted.clone().map_or(Ok(None), Err)
             }
         }
     }

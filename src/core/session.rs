@@ -5,18 +5,25 @@
 
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::client::{Client, Tokens};
 use super::error::Error;
+use crate::per_process::PerProcess;
+
+/// How long `tokens()`, which has no client and so no `timeoutMs`, waits for the state lock.
+const TOKENS_LOCK_LIMIT: Duration = Duration::from_secs(5);
 
 /// The client is given to each call rather than kept: a forked child must refresh through a
 /// client of its own process, not the connections of the one that made the session.
 pub struct Session {
+    /// Held only for reads and writes of memory, never across a wait; waits for it are bounded
+    /// all the same, since a fork can copy it locked.
     state: Mutex<State>,
-    /// Held for the whole refresh; waiters queue here.
-    flight: tokio::sync::Mutex<()>,
+    /// Held for the whole refresh; waiters queue here. One per process: a child forked during a
+    /// refresh would otherwise wait forever for a refresh that runs only in its parent.
+    flight: PerProcess<tokio::sync::Mutex<()>>,
     /// Counts finished refreshes, so a waiter can tell that one completed while it waited.
     refreshes: AtomicU64,
 }
@@ -71,45 +78,61 @@ impl Session {
                 last_error: None,
                 dead: None,
             }),
-            flight: tokio::sync::Mutex::new(()),
+            flight: PerProcess::new(),
             refreshes: AtomicU64::new(0),
         })
     }
 
     /// The current token document, to persist.
-    pub fn tokens(&self) -> Tokens {
-        self.lock().tokens.clone()
+    pub fn tokens(&self) -> Result<Tokens, Error> {
+        Ok(self.lock(TOKENS_LOCK_LIMIT)?.tokens.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self, limit: Duration) -> Result<MutexGuard<'_, State>, Error> {
+        lock_within(&self.state, limit)
     }
 
     /// The held tokens while they have more than `min_valid_seconds` of life, else fresh ones.
-    /// `client` is the one that refreshes, when a refresh is due.
+    /// `client` is the one that refreshes, when a refresh is due; every wait, for the refresh
+    /// another caller runs included, is bounded by its `timeoutMs`.
     pub async fn fresh_tokens(
         &self,
         client: &Client,
         min_valid_seconds: u32,
     ) -> Result<Tokens, Error> {
+        let limit = client.config().timeout;
         let seen = self.refreshes.load(Ordering::Acquire);
-        if let Some(answer) = self.answer_without_refresh(min_valid_seconds, false) {
+        if let Some(answer) = self.answer_without_refresh(min_valid_seconds, false, limit)? {
             return answer;
         }
-        let _flight = self.flight.lock().await;
+        let flight = self.flight.get_or_init(tokio::sync::Mutex::default);
+        let _flight = tokio::time::timeout(limit, flight.lock())
+            .await
+            .map_err(|_| Error::Timeout {
+                timeout_ms: client.config().timeout_ms(),
+            })?;
         let someone_refreshed = self.refreshes.load(Ordering::Acquire) != seen;
-        if let Some(answer) = self.answer_without_refresh(min_valid_seconds, someone_refreshed) {
+        if let Some(answer) =
+            self.answer_without_refresh(min_valid_seconds, someone_refreshed, limit)?
+        {
             return answer;
         }
-        let refresh_token = self
-            .lock()
-            .tokens
-            .get("refresh_token")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or(Error::NoRefreshToken)?;
-        let result = client.refresh(&refresh_token).await;
-        let mut state = self.lock();
+        let (refresh_token, subject) = {
+            let state = self.lock(limit)?;
+            let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+            (
+                text(state.tokens.get("refresh_token")).ok_or(Error::NoRefreshToken)?,
+                // The user these tokens belong to: a refresh must not switch to another one.
+                text(
+                    state
+                        .tokens
+                        .get("id_token_claims")
+                        .and_then(|c| c.get("sub")),
+                ),
+            )
+        };
+        let result = client.refresh_for(&refresh_token, subject.as_deref()).await;
+        let mut state = self.lock(limit)?;
         let outcome = match result {
             Ok(mut fresh) => {
                 // RFC 6749 §6: a reply without a refresh token leaves the old one valid.
@@ -122,7 +145,14 @@ impl Session {
                 Ok(fresh)
             }
             Err(e) => {
-                if matches!(&e, Error::OAuth { error, .. } if error == "invalid_grant") {
+                if let Some(rotated) = e.refresh_token() {
+                    // The provider accepted the grant and may have rotated the refresh token:
+                    // the old one may be dead, and sending it again could revoke the grant.
+                    state
+                        .tokens
+                        .insert("refresh_token".into(), Value::from(rotated));
+                }
+                if matches!(e.cause(), Error::OAuth { error, .. } if error == "invalid_grant") {
                     state.dead = Some(e.clone());
                 }
                 state.last_error = Some(e.clone());
@@ -139,21 +169,66 @@ impl Session {
         &self,
         min_valid_seconds: u32,
         after_a_refresh: bool,
-    ) -> Option<Result<Tokens, Error>> {
-        let state = self.lock();
+        limit: Duration,
+    ) -> Result<Option<Result<Tokens, Error>>, Error> {
+        let state = self.lock(limit)?;
         if let Some(e) = &state.dead {
-            return Some(Err(e.clone()));
+            return Ok(Some(Err(e.clone())));
         }
         if after_a_refresh {
-            return Some(match &state.last_error {
+            return Ok(Some(match &state.last_error {
                 Some(e) => Err(e.clone()),
                 None => Ok(state.tokens.clone()),
-            });
+            }));
         }
         let fresh = match state.expires_at {
             None => true,
             Some(at) => at > now().saturating_add(u64::from(min_valid_seconds)),
         };
-        fresh.then(|| Ok(state.tokens.clone()))
+        Ok(fresh.then(|| Ok(state.tokens.clone())))
+    }
+}
+
+/// Locks `mutex` within `limit`, else `timeout`. Its holders never wait while holding it, so it
+/// is free within microseconds; only a lock copied locked by `fork()` stays taken, and then a
+/// bounded wait is the difference between an error and a hung process.
+fn lock_within<T>(mutex: &Mutex<T>, limit: Duration) -> Result<MutexGuard<'_, T>, Error> {
+    let deadline = Instant::now() + limit;
+    let mut spins = 0u32;
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return Ok(guard),
+            Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                spins += 1;
+                if spins < 64 {
+                    std::thread::yield_now();
+                } else {
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::Timeout {
+                    timeout_ms: limit.as_millis() as u64,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_that_is_never_released_is_a_timeout_not_a_hang() {
+        let mutex = Mutex::new(1);
+        let held = mutex.lock().unwrap();
+        let started = Instant::now();
+        let e = lock_within(&mutex, Duration::from_millis(50)).unwrap_err();
+        assert_eq!(e.code(), "timeout");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        drop(held);
+        assert_eq!(*lock_within(&mutex, Duration::from_millis(50)).unwrap(), 1);
     }
 }

@@ -7,7 +7,7 @@
 //! TLS handshake with `tls` instead of failing to create clients at all.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -16,12 +16,14 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use super::error::Error;
+use crate::per_process::PerProcess;
 
 /// A TLS client configuration: ring for crypto (the library's only crypto library), TLS 1.2 and
 /// 1.3, HTTP/2 or HTTP/1.1 by ALPN, the OS trust store plus `caCertPem`.
 pub fn client_config(ca_cert_pem: Option<&str>) -> Result<rustls::ClientConfig, Error> {
-    static CONFIGS: OnceLock<Mutex<HashMap<Option<String>, Arc<rustls::ClientConfig>>>> =
-        OnceLock::new();
+    // Per process: a fork while another thread held this lock must not leave it held forever.
+    static CONFIGS: PerProcess<Mutex<HashMap<Option<String>, Arc<rustls::ClientConfig>>>> =
+        PerProcess::new();
     let mut configs = CONFIGS
         .get_or_init(Mutex::default)
         .lock()
@@ -44,7 +46,7 @@ fn build(ca_cert_pem: Option<&str>) -> Result<rustls::ClientConfig, Error> {
     let verifier = LazyPlatformVerifier {
         extra_roots,
         provider: provider.clone(),
-        loaded: OnceLock::new(),
+        loaded: PerProcess::new(),
     };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -69,12 +71,21 @@ pub fn parse_roots(pem: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
     Ok(roots)
 }
 
-/// The platform verifier, built on the first certificate it has to check.
-#[derive(Debug)]
+/// The platform verifier, built on the first certificate it has to check — once per process:
+/// a child forked while another thread was loading the trust store must not wait for a load
+/// that will never finish there.
 struct LazyPlatformVerifier {
     extra_roots: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
-    loaded: OnceLock<Result<rustls_platform_verifier::Verifier, rustls::Error>>,
+    loaded: PerProcess<Result<rustls_platform_verifier::Verifier, rustls::Error>>,
+}
+
+impl std::fmt::Debug for LazyPlatformVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyPlatformVerifier")
+            .field("extra_roots", &self.extra_roots.len())
+            .finish()
+    }
 }
 
 impl LazyPlatformVerifier {

@@ -3,13 +3,13 @@
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
 
 use super::boundary::{guard, into_c_string, optional_str, panic_document, release, required_str};
 use serde_json::Value;
 
 use crate::core::{document, Client, Config, Error, ExchangeOptions, Tokens};
+use crate::per_process::PerProcess;
 use crate::runtime;
 
 /// A long-lived client: a validated config and its own connection pool.
@@ -33,16 +33,9 @@ pub struct genauth_client {
 pub(crate) struct ProcessClient {
     inner: Arc<Client>,
     created_in: u32,
-    /// A forked child's own copy, tagged with the process it was made in: the parent's pooled
-    /// connections belong to runtime threads that do not exist in the child, and must never be
-    /// touched there. A child of that child makes its own copy again, for the same reason.
-    /// No lock: a fork while another thread held one would leave it held forever in the child.
-    in_child: AtomicPtr<ChildCopy>,
-}
-
-struct ChildCopy {
-    pid: u32,
-    client: Result<Arc<Client>, Error>,
+    /// A forked child's own copy: the parent's pooled connections belong to runtime threads that
+    /// do not exist in the child, and must never be touched there.
+    in_child: PerProcess<Result<Arc<Client>, Error>>,
 }
 
 impl genauth_client {
@@ -51,7 +44,7 @@ impl genauth_client {
             process: Arc::new(ProcessClient {
                 inner: Arc::new(client),
                 created_in: std::process::id(),
-                in_child: AtomicPtr::new(ptr::null_mut()),
+                in_child: PerProcess::new(),
             }),
         }
     }
@@ -60,49 +53,12 @@ impl genauth_client {
 impl ProcessClient {
     /// The client to use in this process.
     pub(crate) fn current(&self) -> Result<Arc<Client>, Error> {
-        let pid = std::process::id();
-        if pid == self.created_in {
+        if std::process::id() == self.created_in {
             return Ok(self.inner.clone());
         }
-        loop {
-            let seen = self.in_child.load(Ordering::Acquire);
-            // SAFETY: a non-NULL pointer here came from Box::into_raw below and is freed only
-            // by Drop, which has exclusive access.
-            if let Some(copy) = unsafe { seen.as_ref() } {
-                if copy.pid == pid {
-                    return copy.client.clone();
-                }
-            }
-            let fresh = Box::into_raw(Box::new(ChildCopy {
-                pid,
-                client: self.inner.fresh_copy().map(Arc::new),
-            }));
-            match self
-                .in_child
-                .compare_exchange(seen, fresh, Ordering::AcqRel, Ordering::Acquire)
-            {
-                // A replaced copy was made in an ancestor process: leaked on purpose, like the
-                // parent's own pool.
-                // SAFETY: `fresh` is now owned by `in_child` and freed only by Drop.
-                Ok(_) => return unsafe { &*fresh }.client.clone(),
-                // Another thread of this process made one first: use that.
-                // SAFETY: `fresh` came from Box::into_raw above and was not published.
-                Err(_) => drop(unsafe { Box::from_raw(fresh) }),
-            }
-        }
-    }
-}
-
-impl Drop for ProcessClient {
-    fn drop(&mut self) {
-        let copy = *self.in_child.get_mut();
-        // SAFETY: from Box::into_raw in `current`; exclusive access here.
-        if let Some(c) = unsafe { copy.as_ref() } {
-            if c.pid == std::process::id() {
-                // SAFETY: as above; made in this process, so its connections are this process's.
-                drop(unsafe { Box::from_raw(copy) });
-            }
-        }
+        self.in_child
+            .get_or_init(|| self.inner.fresh_copy().map(Arc::new))
+            .clone()
     }
 }
 

@@ -4,9 +4,12 @@ use std::ffi::c_char;
 
 use super::boundary::{guard, optional_str, required_str};
 use crate::core::authorize::{build_authorize_url, AuthorizeOptions};
-use crate::core::callback::parse_callback;
+use crate::core::callback::{parse_callback, CallbackExpectations};
+use crate::core::discovery::expected_issuer;
 use crate::core::{document, Config, Error};
 use crate::runtime;
+
+use super::client::{client_ref, genauth_client};
 
 /// Builds the URL that starts a login, with a fresh `state`, `nonce` and S256 PKCE pair from the
 /// OS random source.
@@ -58,14 +61,18 @@ pub unsafe extern "C" fn genauth_build_authorize_url(
 
 /// Checks the full callback URL the browser landed on and returns its code.
 ///
-/// The checks run in this order: `state` against `expected_state` (in constant time; a callback
-/// with `error=` and no state is reported as that error), RFC 9207's `iss` when present (against
-/// discovery's issuer when known, else `{appHost}/oidc`), `error=`, then `code`.
+/// The checks run in this order: the callback's scheme, host, port and path are `redirectUri`'s
+/// (required in the config), `state` against `expected_state` (in constant time; a callback with
+/// `error=` needs the login's state too), RFC 9207's `iss` against `{appHost}/oidc` when present
+/// (required when this process already fetched discovery and it says the provider always sends
+/// it), `error=`, then `code`. `genauth_client_parse_callback` makes the same checks with the
+/// client's own discovery; prefer it.
 ///
 /// Returns `{"ok": true, "callback": {"code", "state"}}` or an error document with the code
 /// `state_mismatch`, `issuer_mismatch`, `oauth_error` (the callback's `error=`, without
-/// `http_status`) or `invalid_argument` (no code, a parameter given twice, not a URL). Never
-/// NULL; owned by the caller (`genauth_string_free`). No network call is made.
+/// `http_status`), `invalid_argument` (not the redirectUri, no code, a parameter given twice, not
+/// a URL) or `invalid_config`. Never NULL; owned by the caller (`genauth_string_free`). No network
+/// call is made.
 ///
 /// # Safety
 /// Each argument is NULL or a NUL-terminated string valid for the duration of the call.
@@ -88,12 +95,15 @@ pub unsafe extern "C" fn genauth_parse_callback(
                     )
                 };
                 let config = Config::from_json(config_json)?;
-                let issuer = cached_metadata(&config)
-                    .map(|m| m.issuer.clone())
-                    .unwrap_or_else(|| {
-                        format!("{}/oidc", config.app_host.as_str().trim_end_matches('/'))
-                    });
-                let callback = parse_callback(callback_url, expected_state, &issuer)?;
+                let issuer = expected_issuer(&config);
+                let expected = CallbackExpectations {
+                    state: expected_state,
+                    issuer: &issuer,
+                    redirect_uri: config.redirect_uri.as_deref(),
+                    iss_required: cached_metadata(&config)
+                        .is_some_and(|m| m.authorization_response_iss_parameter_supported),
+                };
+                let callback = parse_callback(callback_url, &expected)?;
                 Ok::<_, Error>(Some(callback.to_json()))
             })(),
         )
@@ -107,4 +117,86 @@ fn cached_metadata(
         .ok()?
         .provider_cache(config)
         .cached_metadata()
+}
+
+/// Builds the URL that starts a login, at the authorization endpoint of the client's own
+/// discovery document (fetched on first use, bounded by `timeoutMs`; GenAuth's documented
+/// `{appHost}/{protocol}/auth` when discovery is unavailable or the protocol is `oauth`).
+///
+/// `options_json` is NULL or `{"scope", "prompt", "extraParams"}` as for
+/// `genauth_build_authorize_url`, with the same rules. Returns `{"ok": true, "authorize": {"url",
+/// "state", "nonce", "code_verifier"}}` or an error document (`issuer_mismatch` or
+/// `invalid_response` when the discovery document does not belong to appHost), never NULL,
+/// owned by the caller (`genauth_string_free`). Blocks while discovery is fetched;
+/// `reentrant_call` inside a callback.
+///
+/// # Safety
+/// `client` is NULL or a live client; `options_json` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_authorize_url(
+    client: *const genauth_client,
+    options_json: *const c_char,
+) -> *mut c_char {
+    guard(|| {
+        document::result_with(
+            "authorize",
+            (|| {
+                // SAFETY: caller's pointers per the contract.
+                let (client, options_json) = unsafe {
+                    (
+                        client_ref(client)?,
+                        optional_str(options_json, "options_json")?,
+                    )
+                };
+                let options = match options_json {
+                    Some(json) => AuthorizeOptions::from_json(json)?,
+                    None => AuthorizeOptions::default(),
+                };
+                let request = runtime::block_on(client.authorize_url(&options))??;
+                Ok::<_, Error>(Some(request.to_json()))
+            })(),
+        )
+    })
+}
+
+/// Checks the full callback URL the browser landed on against the client's `redirectUri`, the
+/// login's `expected_state` and the client's provider, and returns its code.
+///
+/// In this order: the callback's scheme, host, port and path are `redirectUri`'s; `state` (in
+/// constant time; an `error=` callback needs it too); RFC 9207's `iss` equals the discovered
+/// issuer, and must be present when discovery says
+/// `authorization_response_iss_parameter_supported`; `error=`; then `code`. Discovery is fetched
+/// on first use, bounded by `timeoutMs`.
+///
+/// Returns `{"ok": true, "callback": {"code", "state"}}` or an error document (`state_mismatch`,
+/// `issuer_mismatch`, `oauth_error` without `http_status`, `invalid_argument`,
+/// `invalid_config` without `redirectUri`), never NULL, owned by the caller
+/// (`genauth_string_free`). Blocks while discovery is fetched; `reentrant_call` inside a callback.
+///
+/// # Safety
+/// `client` is NULL or a live client; each string is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_parse_callback(
+    client: *const genauth_client,
+    callback_url: *const c_char,
+    expected_state: *const c_char,
+) -> *mut c_char {
+    guard(|| {
+        document::result_with(
+            "callback",
+            (|| {
+                // SAFETY: caller's pointers per the contract.
+                let (client, callback_url, expected_state) = unsafe {
+                    (
+                        client_ref(client)?,
+                        required_str(callback_url, "callback_url")?,
+                        required_str(expected_state, "expected_state")?,
+                    )
+                };
+                let callback =
+                    runtime::block_on(client.parse_callback(callback_url, expected_state))??;
+                Ok::<_, Error>(Some(callback.to_json()))
+            })(),
+        )
+    })
 }

@@ -109,7 +109,7 @@ pub unsafe extern "C" fn genauth_session_fresh_tokens(
 pub unsafe extern "C" fn genauth_session_tokens(session: *const genauth_session) -> *mut c_char {
     guard(|| {
         // SAFETY: per the contract.
-        document::tokens_result(unsafe { session_ref(session) }.map(|s| s.tokens()))
+        document::tokens_result(unsafe { session_ref(session) }.and_then(|s| s.tokens()))
     })
 }
 

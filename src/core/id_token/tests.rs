@@ -47,6 +47,8 @@ fn expected<'a>() -> Expectations<'a> {
         access_token: None,
         leeway_seconds: 60,
         now: NOW,
+        subject: None,
+        allowed_algs: None,
     }
 }
 
@@ -266,4 +268,96 @@ fn reasons_are_the_contracts() {
     for (check, name) in all {
         assert_eq!(check.as_str(), name);
     }
+}
+
+/// A token with a header of the test's choosing, signed with `key` (ES256).
+fn sign_with_header(key: &TestKey, header: Value, claims: &Value) -> String {
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let signature =
+        jsonwebtoken::crypto::sign(input.as_bytes(), &key.encoding, Algorithm::ES256).unwrap();
+    format!("{input}.{signature}")
+}
+
+#[test]
+fn crit_and_foreign_typ_headers_are_refused() {
+    let key = es256_key("k1");
+    let claims = live_claims();
+    for header in [
+        json!({"alg": "ES256", "kid": "k1", "crit": ["exp"], "exp": 1}),
+        json!({"alg": "ES256", "kid": "k1", "crit": []}),
+        json!({"alg": "ES256", "kid": "k1", "typ": "at+jwt"}),
+        json!({"alg": "ES256", "kid": "k1", "typ": "application/at+jwt"}),
+        json!({"alg": "ES256", "kid": "k1", "typ": "logout+jwt"}),
+        json!({"alg": "ES256", "kid": "k1", "typ": 7}),
+    ] {
+        let token = sign_with_header(&key, header.clone(), &claims);
+        assert_eq!(
+            check(&token, &key, &live_expected()).unwrap_err(),
+            IdTokenCheck::Malformed,
+            "{header}"
+        );
+    }
+    for header in [
+        json!({"alg": "ES256", "kid": "k1", "typ": "JWT"}),
+        json!({"alg": "ES256", "kid": "k1", "typ": "application/jwt"}),
+        json!({"alg": "ES256", "kid": "k1"}),
+    ] {
+        let token = sign_with_header(&key, header.clone(), &claims);
+        assert!(check(&token, &key, &live_expected()).is_ok(), "{header}");
+    }
+}
+
+#[test]
+fn claims_of_the_wrong_type_are_refused() {
+    let key = es256_key("k1");
+    let now = real_now();
+    let cases = [
+        (json!({"iss": 5}), IdTokenCheck::Iss),
+        (json!({"iss": [ISS]}), IdTokenCheck::Iss),
+        (json!({"nbf": "x"}), IdTokenCheck::Nbf),
+        (json!({"iat": "x"}), IdTokenCheck::Iat),
+        (json!({"iat": (now - 10).to_string()}), IdTokenCheck::Iat),
+        (json!({"exp": (now + 600).to_string()}), IdTokenCheck::Exp),
+        (json!({"auth_time": "yesterday"}), IdTokenCheck::Malformed),
+        (json!({"sub": ""}), IdTokenCheck::Malformed),
+        (json!({"sub": 42}), IdTokenCheck::Malformed),
+    ];
+    for (patch, expected_check) in cases {
+        let mut c = live_claims();
+        for (k, v) in patch.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        let token = sign(&key, "k1", &c);
+        let got = check(&token, &key, &live_expected());
+        assert_eq!(got.unwrap_err(), expected_check, "{patch}");
+    }
+}
+
+#[test]
+fn algorithm_must_be_one_discovery_lists() {
+    let key = es256_key("k1");
+    let token = sign(&key, "k1", &live_claims());
+    let rs_only = vec!["RS256".to_owned()];
+    let mut exp = live_expected();
+    exp.allowed_algs = Some(&rs_only);
+    assert_eq!(check(&token, &key, &exp).unwrap_err(), IdTokenCheck::Alg);
+    let with_es = vec!["RS256".to_owned(), "ES256".to_owned()];
+    exp.allowed_algs = Some(&with_es);
+    assert!(check(&token, &key, &exp).is_ok());
+}
+
+#[test]
+fn a_refresh_must_keep_the_subject() {
+    let key = es256_key("k1");
+    let token = sign(&key, "k1", &live_claims());
+    let mut exp = live_expected();
+    exp.subject = Some("user-2");
+    assert_eq!(check(&token, &key, &exp).unwrap_err(), IdTokenCheck::Sub);
+    exp.subject = Some("user-1");
+    assert!(check(&token, &key, &exp).is_ok());
 }
