@@ -8,11 +8,15 @@ lib:
 
 # Builds the library, starts the bundled dev provider, logs its test user in, and exchanges and
 # refreshes the code through the C ABI.
-demo: lib
+demo:
+	scripts/ensure-deps demo
+	cargo build --release --locked
 	scripts/with-devprovider scripts/demo
 
 # Every test suite, against the bundled dev provider.
-test: lib
+test:
+	scripts/ensure-deps test
+	cargo build --release --locked
 	scripts/test
 
 # Rewrites include/genauth.h from the sources (commit the result).

@@ -199,6 +199,29 @@ def test_thirty_two_threads_share_one_refresh(dev_url: str, config) -> None:
         assert_fresh_tokens(client.refresh(current.refresh_token))
 
 
+def test_a_rotated_refresh_token_survives_a_failed_refresh(dev_url: str, config) -> None:
+    # app-public rotates its refresh token on every use and revokes the whole grant when a
+    # rotated-away one comes back. The refresh below is accepted by the provider (it rotates the
+    # token), then refused by the library: the id_token names the real user, not the one the
+    # session's tokens claim to belong to (OIDC Core 12.2). The rotated token must not be lost.
+    with libgenauth.Client.from_config(config("app-public")) as client:
+        _, _, tokens = log_in(dev_url, client)
+        document = stale(tokens)
+        document["id_token_claims"] = dict(document["id_token_claims"], sub="someone-else")
+        with client.session(document) as session:
+            with pytest.raises(libgenauth.IdTokenError) as failure:
+                session.fresh_tokens(60)
+            assert failure.value.reason == "sub"
+            rotated = failure.value.refresh_token
+            assert rotated and rotated != tokens.refresh_token
+            assert rotated not in repr(failure.value) and rotated not in str(failure.value)
+            held = session.tokens
+            assert held.refresh_token == rotated, "the session lost the rotated refresh token"
+            assert held.access_token == tokens.access_token, "another user's tokens were kept"
+        # The grant is alive: the rotated token works, and the old one is dead.
+        assert_fresh_tokens(client.refresh(rotated))
+
+
 def test_sessions_persist_and_resume(dev_url: str, config) -> None:
     with libgenauth.Client.from_config(config("app-post")) as client:
         _, _, tokens = log_in(dev_url, client)

@@ -155,7 +155,8 @@ def test_parse_callback() -> None:
         ({"error": "access_denied", "state": "s2"}, "s1", libgenauth.CallbackError,
          "state_mismatch"),
         ({"error": "access_denied", "state": "s1"}, "s1", libgenauth.OAuthError, "oauth_error"),
-        ({"error": "access_denied"}, "s1", libgenauth.OAuthError, "oauth_error"),
+        # Without this login's state, anyone could have sent it.
+        ({"error": "access_denied"}, "s1", libgenauth.CallbackError, "state_mismatch"),
         ({"state": "s1"}, "s1", libgenauth.ConfigError, "invalid_argument"),
     ],
 )

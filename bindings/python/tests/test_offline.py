@@ -40,6 +40,8 @@ EXPORTS = [
     "genauth_client_userinfo",
     "genauth_build_authorize_url",
     "genauth_parse_callback",
+    "genauth_client_authorize_url",
+    "genauth_client_parse_callback",
     "genauth_session_new",
     "genauth_session_fresh_tokens",
     "genauth_session_tokens",
@@ -58,6 +60,8 @@ RETURNS_OWNED_STRING = [
     "genauth_client_userinfo",
     "genauth_build_authorize_url",
     "genauth_parse_callback",
+    "genauth_client_authorize_url",
+    "genauth_client_parse_callback",
     "genauth_session_fresh_tokens",
     "genauth_session_tokens",
 ]

@@ -89,6 +89,10 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.genauth_build_authorize_url.restype = c_void_p
     lib.genauth_parse_callback.argtypes = [c_char_p, c_char_p, c_char_p]
     lib.genauth_parse_callback.restype = c_void_p
+    lib.genauth_client_authorize_url.argtypes = [ClientPointer, c_char_p]
+    lib.genauth_client_authorize_url.restype = c_void_p
+    lib.genauth_client_parse_callback.argtypes = [ClientPointer, c_char_p, c_char_p]
+    lib.genauth_client_parse_callback.restype = c_void_p
 
     lib.genauth_session_new.argtypes = [ClientPointer, c_char_p, ctypes.POINTER(c_void_p)]
     lib.genauth_session_new.restype = SessionPointer

@@ -28,7 +28,7 @@ def document_or_raise(text: str) -> Dict[str, Any]:
         )
     if document.get("ok") is True:
         return document
-    raise error_from_document(document.get("error"))
+    raise error_from_document(document.get("error"), document.get("refresh_token"))
 
 
 def member_or_raise(text: str, key: str) -> Dict[str, Any]:
@@ -56,7 +56,7 @@ def error_of(text: str) -> Exception:
     except ValueError:
         document = None
     if isinstance(document, dict) and isinstance(document.get("error"), dict):
-        return error_from_document(document["error"])
+        return error_from_document(document["error"], document.get("refresh_token"))
     if isinstance(document, dict) and "code" in document:  # a bare error object
         return error_from_document(document)
     return InternalError({"code": "internal", "message": "the library returned a malformed error"})

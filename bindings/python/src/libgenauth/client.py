@@ -18,8 +18,9 @@ from .errors import InternalError
 from .login import (
     AuthorizeRequest,
     authorize_options,
-    build_authorize_url_with,
-    parse_callback_with,
+    authorize_request_of,
+    callback_args,
+    callback_code_of,
 )
 from .session import Session, TokensLike
 from .tokens import Tokens
@@ -194,9 +195,6 @@ class Client(Handle):
             )
         if error.value:  # not expected on success, but never leak it
             take_string(error.value)
-        # The login functions take the config document itself (they are not client methods in
-        # the C API); it was validated just now. Private: it holds the secret.
-        self._config_json = document
         self._adopt(pointer)
 
     def _free_pointer(self, pointer: Any) -> None:
@@ -204,11 +202,6 @@ class Client(Handle):
 
     def _blocking(self, function: Callable[..., Optional[int]], *args: Optional[bytes]) -> Tokens:
         return tokens_or_raise(self._call(function, *args))
-
-    def _config(self) -> bytes:
-        if self.closed:
-            raise ValueError("the libgenauth Client is closed")
-        return self._config_json
 
     def __repr__(self) -> str:
         state = " closed" if self.closed else ""
@@ -228,21 +221,28 @@ class Client(Handle):
         ``scope`` defaults to ``"openid profile"``; ``offline_access`` in it adds
         ``prompt=consent`` (GenAuth issues no refresh token without it), so ``prompt="none"``
         with it is a :class:`ConfigError` (``invalid_argument``), as is an ``extra_params`` key
-        the library sets itself. The config needs ``redirect_uri``. No network call is made.
+        the library sets itself. The config needs ``redirect_uri``. The URL is the authorization
+        endpoint of the client's discovery document, fetched on first use (within
+        ``timeout_ms``); a document that does not belong to ``app_host`` raises
+        :class:`CallbackError` (``issuer_mismatch``) or :class:`ProviderError`.
         """
         options = authorize_options(scope, prompt, extra_params)
-        return build_authorize_url_with(self._config(), options)
+        return authorize_request_of(self._call(library().genauth_client_authorize_url, options))
 
     def parse_callback(self, callback_url: str, expected_state: str) -> str:
         """Checks the full URL the browser came back to and returns its authorization code.
 
-        ``expected_state`` is the login request's ``state``. Raises :class:`CallbackError`
-        (``state_mismatch``, ``issuer_mismatch``), :class:`OAuthError` when the callback carries
-        the provider's ``error=`` (e.g. ``access_denied``, with ``http_status`` ``None``), and
-        :class:`ConfigError` (``invalid_argument``) when it carries no code or is not a URL, or
-        when ``expected_state`` is empty. No network call is made.
+        ``expected_state`` is the login request's ``state``. The URL must be the config's
+        ``redirect_uri`` (scheme, host, port and path). Raises :class:`CallbackError`
+        (``state_mismatch`` — also for an ``error=`` callback without this login's state —,
+        ``issuer_mismatch``, also when the provider's discovery says it always sends ``iss`` and
+        the callback has none), :class:`OAuthError` when the callback carries the provider's
+        ``error=`` (e.g. ``access_denied``, with ``http_status`` ``None``), and
+        :class:`ConfigError` (``invalid_argument``) when it is not the redirect URI, carries no
+        code or is not a URL, or when ``expected_state`` is empty. May fetch discovery once.
         """
-        return parse_callback_with(self._config(), callback_url, expected_state)
+        url, state = callback_args(callback_url, expected_state)
+        return callback_code_of(self._call(library().genauth_client_parse_callback, url, state))
 
     def exchange_callback(self, callback_url: str, request: AuthorizeRequest) -> Tokens:
         """Finishes a login: :meth:`parse_callback` with the request's ``state``, then

@@ -32,6 +32,10 @@ class GenAuthError(Exception):
         oauth_error_description: its ``error_description``, when sent.
         reason: for ``id_token_invalid``, the check that failed (``signature``, ``exp``, ...).
         details: the whole error object as the library returned it (unknown fields kept).
+        refresh_token: when the provider accepted the grant and the call failed afterwards (the
+            id_token did not verify, the deadline passed), the refresh token its reply carried —
+            possibly a rotated one, the only one still valid: store it as you would a successful
+            result's. Never shown by ``str`` or ``repr``.
     """
 
     code: str
@@ -41,9 +45,11 @@ class GenAuthError(Exception):
     oauth_error_description: Optional[str]
     reason: Optional[str]
     details: Dict[str, Any]
+    refresh_token: Optional[str]
 
-    def __init__(self, error: Mapping[str, Any]) -> None:
+    def __init__(self, error: Mapping[str, Any], refresh_token: Optional[str] = None) -> None:
         details = dict(error)
+        self.refresh_token = refresh_token if isinstance(refresh_token, str) else None
         self.details = details
         self.code = str(details.get("code") or "internal")
         self.message = str(details.get("message") or self.code)
@@ -67,7 +73,7 @@ class GenAuthError(Exception):
 
     def __reduce__(self) -> Any:
         # Rebuilt from the error object, so exceptions survive pickling (multiprocessing).
-        return (type(self), (self.details,))
+        return (type(self), (self.details, self.refresh_token))
 
 
 class ConfigError(GenAuthError):
@@ -135,13 +141,13 @@ _FAMILIES: Dict[str, Type[GenAuthError]] = {
 }
 
 
-def error_from_document(error: Any) -> GenAuthError:
+def error_from_document(error: Any, refresh_token: Any = None) -> GenAuthError:
     """The exception for the ``error`` object of a result document (unknown codes give
-    ``InternalError``)."""
+    ``InternalError``); ``refresh_token`` is the document's own, when it carries one."""
     if not isinstance(error, Mapping):
         error = {"code": "internal", "message": "the library returned a malformed error document"}
     cls = _FAMILIES.get(str(error.get("code")), InternalError)
-    return cls(error)
+    return cls(error, _optional_str(refresh_token))
 
 
 def _optional_str(value: Any) -> Optional[str]:

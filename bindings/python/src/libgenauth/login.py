@@ -6,7 +6,7 @@ Both are local computations of the library (no network call).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ._native import encode_arg, encode_config, encode_json, library, take_string
 from ._results import member_or_raise
@@ -90,7 +90,11 @@ def authorize_options(
 
 
 def build_authorize_url_with(config_json: bytes, options: Optional[bytes]) -> AuthorizeRequest:
-    text = take_string(library().genauth_build_authorize_url(config_json, options))
+    return authorize_request_of(take_string(library().genauth_build_authorize_url(config_json, options)))
+
+
+def authorize_request_of(text: str) -> AuthorizeRequest:
+    """The :class:`AuthorizeRequest` of an ``{"ok": true, "authorize": ...}`` document."""
     authorize = member_or_raise(text, "authorize")
     try:
         return AuthorizeRequest.from_dict(authorize)
@@ -101,6 +105,12 @@ def build_authorize_url_with(config_json: bytes, options: Optional[bytes]) -> Au
 
 
 def parse_callback_with(config_json: bytes, callback_url: str, expected_state: str) -> str:
+    url, state = callback_args(callback_url, expected_state)
+    return callback_code_of(take_string(library().genauth_parse_callback(config_json, url, state)))
+
+
+def callback_args(callback_url: str, expected_state: str) -> Tuple[bytes, bytes]:
+    """The encoded arguments of a callback check; an empty state is refused here already."""
     url = encode_arg(callback_url, "callback_url")
     state = encode_arg(expected_state, "expected_state")
     if not expected_state:
@@ -112,7 +122,11 @@ def parse_callback_with(config_json: bytes, callback_url: str, expected_state: s
                 "message": "`expected_state` is empty: pass the state of this login's request",
             }
         )
-    text = take_string(library().genauth_parse_callback(config_json, url, state))
+    return url, state
+
+
+def callback_code_of(text: str) -> str:
+    """The code of an ``{"ok": true, "callback": ...}`` document."""
     code = member_or_raise(text, "callback").get("code")
     if not isinstance(code, str):
         raise InternalError(
