@@ -349,6 +349,72 @@ def test_child_uses_a_session_made_before_the_fork(
         native.lib.genauth_client_free(client)
 
 
+class SlowTokenServer:
+    """A loopback token endpoint that answers every POST after `delay_s`: a refresh that is
+    reliably in flight when the test forks."""
+
+    def __init__(self, delay_s: float) -> None:
+        import http.server
+
+        delay = delay_s
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                time.sleep(delay)
+                body = json.dumps(
+                    {"access_token": f"at-{time.monotonic_ns()}", "expires_in": 3600,
+                     "refresh_token": "rt-next", "token_type": "Bearer"}
+                ).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_fork_during_a_session_refresh(native: Native) -> None:
+    """A thread of the parent is inside a session refresh (holding the session's one-refresh-at-
+    a-time lock) when another thread forks. The child's own refresh must not wait for that lock:
+    the refresh holding it runs only in the parent."""
+    server = SlowTokenServer(delay_s=2.0)
+    config = json.dumps(
+        {"appId": "app-post", "appSecret": "app-post-secret", "appHost": server.url,
+         "validateIdToken": False, "timeoutMs": 5_000}
+    ).encode()
+    client = native.client_new(config)
+    session = native.session_new(client, {"access_token": "at-0", "refresh_token": "rt-0",
+                                          "expires_at": int(time.time())})
+    try:
+        in_parent: List[Dict[str, Any]] = []
+        refreshing = threading.Thread(
+            target=lambda: in_parent.append(native.session_fresh(session, 60))
+        )
+        refreshing.start()
+        time.sleep(0.5)  # the parent's refresh now waits for the slow reply, holding the lock
+        started = time.monotonic()
+        child = fork_and_run(lambda: native.session_fresh(session, 60), deadline_s=20.0)
+        ok_tokens(child)
+        assert time.monotonic() - started < 15
+        refreshing.join(CHILD_DEADLINE_S)
+        ok_tokens(in_parent[0])
+    finally:
+        native.lib.genauth_session_free(session)
+        native.lib.genauth_client_free(client)
+        server.close()
+
+
 # ---- multiprocessing, 'fork' start method, through the package ------------------------------
 
 _CLIENT: Optional[libgenauth.Client] = None
