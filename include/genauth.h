@@ -289,7 +289,8 @@ char *genauth_client_parse_callback(const struct genauth_client *client,
  with `genauth_string_free`. The arguments stay owned by the caller; nothing is kept.
 
  Blocks the calling thread until the reply arrives or `timeoutMs` passes. Safe to call from
- any thread, concurrently; calls share a process-wide connection pool per `caCertPem`.
+ any thread, concurrently; calls share a process-wide connection pool per `caCertPem` and
+ `proxy` setting.
  Called from inside a `genauth_callback` it returns the error `reentrant_call`.
  A code is single-use: this function never retries.
 

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use crate::core::config::ProxySetting;
 use crate::core::provider::ProviderCache;
 use crate::core::transport::build_http_client;
 use crate::core::{Config, Error};
@@ -21,11 +22,14 @@ const MAX_CALLBACK_THREADS: usize = 16;
 pub(crate) struct Shared {
     /// `None` only while dropping (a runtime that lost the race to be the process's).
     runtime: Option<tokio::runtime::Runtime>,
-    /// One pool per distinct `caCertPem` (None = the OS trust store alone).
-    pools: Mutex<HashMap<Option<String>, reqwest::Client>>,
+    /// One pool per distinct `caCertPem` (None = the OS trust store alone) and `proxy` setting.
+    pools: Mutex<HashMap<PoolKey, reqwest::Client>>,
     /// Discovery and keys per provider, for the one-shot calls.
     providers: Mutex<HashMap<ProviderKey, Arc<ProviderCache>>>,
 }
+
+/// A pool is its trust and its proxy: configs that differ in either never share connections.
+type PoolKey = (Option<String>, ProxySetting);
 
 /// A provider is its host and the trust that reached it.
 type ProviderKey = (String, Option<String>);
@@ -59,14 +63,19 @@ impl Shared {
             .expect("the runtime is only taken while dropping")
     }
 
-    /// The shared pool for a TLS setting, built on first use.
-    pub(crate) fn pool(&self, ca_cert_pem: Option<&str>) -> Result<reqwest::Client, Error> {
+    /// The shared pool for a TLS and proxy setting, built on first use (a proxy from the
+    /// environment is read then).
+    pub(crate) fn pool(
+        &self,
+        ca_cert_pem: Option<&str>,
+        proxy: &ProxySetting,
+    ) -> Result<reqwest::Client, Error> {
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
-        let key = ca_cert_pem.map(str::to_owned);
+        let key = (ca_cert_pem.map(str::to_owned), proxy.clone());
         if let Some(client) = pools.get(&key) {
             return Ok(client.clone());
         }
-        let client = build_http_client(ca_cert_pem)?;
+        let client = build_http_client(ca_cert_pem, proxy)?;
         pools.insert(key, client.clone());
         Ok(client)
     }

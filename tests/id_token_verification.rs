@@ -78,7 +78,7 @@ fn client(p: &FakeProvider, refetch_floor: Option<Duration>) -> Client {
     match refetch_floor {
         Some(floor) => Client::with_shared(
             config,
-            genauth::core::transport::build_http_client(None).unwrap(),
+            genauth::core::transport::build_http_client(None, &Default::default()).unwrap(),
             Arc::new(ProviderCache::new(floor)),
         ),
         None => Client::new(config).unwrap(),

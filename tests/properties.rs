@@ -180,6 +180,7 @@ fn config_object() -> impl Strategy<Value = String> {
         Just("caCertPem".to_owned()),
         Just("validateIdToken".to_owned()),
         Just("clockSkewSeconds".to_owned()),
+        Just("proxy".to_owned()),
         text(),
     ];
     let value = prop_oneof![

@@ -80,7 +80,7 @@ impl Client {
     /// A client with a connection pool and provider cache of its own, trusting `caCertPem`
     /// when given.
     pub fn new(config: Config) -> Result<Client, Error> {
-        let http = build_http_client(config.ca_cert_pem.as_deref())?;
+        let http = build_http_client(config.ca_cert_pem.as_deref(), &config.proxy)?;
         Ok(Client::with_shared(config, http, Arc::default()))
     }
 

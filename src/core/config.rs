@@ -35,6 +35,43 @@ impl Protocol {
     }
 }
 
+/// Where `https://` requests to hosts other than loopback go. Loopback hosts and plain `http://`
+/// (allowed only for loopback) always go direct: see `proxy`.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub enum ProxySetting {
+    /// No `proxy` key: `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`, read when a pool is built.
+    #[default]
+    Environment,
+    /// `"proxy": "none"`.
+    Direct,
+    /// An `http://` or `https://` proxy; its credentials, if any, are never printed.
+    Url(Url),
+}
+
+impl std::fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxySetting::Environment => f.write_str("Environment"),
+            ProxySetting::Direct => f.write_str("Direct"),
+            ProxySetting::Url(url) => {
+                let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+                let credentials = !url.username().is_empty() || url.password().is_some();
+                write!(
+                    f,
+                    "Url({}://{}{port}{})",
+                    url.scheme(),
+                    url.host_str().unwrap_or(""),
+                    if credentials {
+                        ", with credentials"
+                    } else {
+                        ""
+                    }
+                )
+            }
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct Config {
     pub app_id: String,
@@ -50,6 +87,7 @@ pub struct Config {
     pub ca_cert_pem: Option<String>,
     pub validate_id_token: bool,
     pub clock_skew: Duration,
+    pub proxy: ProxySetting,
 }
 
 // The secret must never reach a log line through `{:?}`.
@@ -69,6 +107,7 @@ impl std::fmt::Debug for Config {
             .field("ca_cert_pem", &self.ca_cert_pem.is_some())
             .field("validate_id_token", &self.validate_id_token)
             .field("clock_skew", &self.clock_skew)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -84,6 +123,7 @@ const KEYS: &[&str] = &[
     "caCertPem",
     "validateIdToken",
     "clockSkewSeconds",
+    "proxy",
 ];
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -152,6 +192,14 @@ impl Config {
         };
         let clock_skew = optional_integer(map, "clockSkewSeconds", 0, MAX_CLOCK_SKEW_SECONDS)?
             .unwrap_or(DEFAULT_CLOCK_SKEW_SECONDS);
+        // The value may carry the proxy's password: the message names the key only.
+        let proxy = match optional_string(map, "proxy")?.as_deref() {
+            None => ProxySetting::Environment,
+            Some("none") => ProxySetting::Direct,
+            Some(text) => ProxySetting::Url(proxy_url(text).ok_or_else(|| {
+                invalid("`proxy` must be \"none\" or an absolute http:// or https:// URL")
+            })?),
+        };
 
         Ok(Config {
             app_id,
@@ -164,6 +212,7 @@ impl Config {
             ca_cert_pem,
             validate_id_token,
             clock_skew: Duration::from_secs(clock_skew),
+            proxy,
         })
     }
 
@@ -252,6 +301,12 @@ fn parse_app_host(raw: &str) -> Result<Url, Error> {
     let path = url.path().trim_end_matches('/').to_owned();
     url.set_path(&path);
     Ok(url)
+}
+
+/// An absolute `http://` or `https://` URL with a host: the proxies a tunnel can go through.
+pub fn proxy_url(text: &str) -> Option<Url> {
+    let url = Url::parse(text).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
 }
 
 pub fn is_loopback(url: &Url) -> bool {

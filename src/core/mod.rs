@@ -10,6 +10,7 @@ pub mod document;
 pub mod error;
 pub mod id_token;
 pub mod provider;
+pub mod proxy;
 pub mod redact;
 pub mod session;
 pub mod tls;

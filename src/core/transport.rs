@@ -5,7 +5,9 @@ use std::error::Error as StdError;
 use std::time::SystemTime;
 use url::Url;
 
+use super::config::ProxySetting;
 use super::error::Error;
+use super::proxy::Route;
 use super::tls;
 use super::token_reply::MAX_REPLY_BYTES;
 use super::token_request::FormPost;
@@ -18,19 +20,30 @@ pub struct HttpReply {
 
 /// A connection pool. Redirects are never followed: a 3xx from a token endpoint is an error,
 /// and following it would hand the client secret to whatever host the redirect names.
-pub fn build_http_client(ca_cert_pem: Option<&str>) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
+///
+/// The only proxy rule is `proxy::Route` (reqwest's own reading of the environment and of the
+/// system settings is off), so loopback and plain `http://` always go direct. A proxy from the
+/// environment is read now, once per pool.
+pub fn build_http_client(
+    ca_cert_pem: Option<&str>,
+    proxy: &ProxySetting,
+) -> Result<reqwest::Client, Error> {
+    let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("libgenauth/", env!("CARGO_PKG_VERSION")))
         .tls_backend_preconfigured(tls::client_config(ca_cert_pem)?)
         .tcp_nodelay(true)
-        .build()
-        .map_err(|e| {
-            Error::Internal(format!(
-                "could not build the HTTP client: {}",
-                innermost(&e)
-            ))
-        })
+        .no_proxy();
+    // Without a route, no custom proxy at all: reqwest would ask it about every request.
+    if let Some(route) = Route::of(proxy) {
+        builder = builder.proxy(route.into_reqwest());
+    }
+    builder.build().map_err(|e| {
+        Error::Internal(format!(
+            "could not build the HTTP client: {}",
+            innermost(&e)
+        ))
+    })
 }
 
 pub async fn send(http: &reqwest::Client, request: &FormPost) -> Result<HttpReply, Error> {

@@ -17,7 +17,8 @@ use crate::runtime;
 /// with `genauth_string_free`. The arguments stay owned by the caller; nothing is kept.
 ///
 /// Blocks the calling thread until the reply arrives or `timeoutMs` passes. Safe to call from
-/// any thread, concurrently; calls share a process-wide connection pool per `caCertPem`.
+/// any thread, concurrently; calls share a process-wide connection pool per `caCertPem` and
+/// `proxy` setting.
 /// Called from inside a `genauth_callback` it returns the error `reentrant_call`.
 /// A code is single-use: this function never retries.
 ///
@@ -89,12 +90,12 @@ unsafe fn refresh(
     runtime::block_on(client.refresh(refresh_token))?
 }
 
-/// A client for one call, over the process-wide pool of its TLS setting and the provider cache
-/// of its host, so one-shot callers still reuse connections, discovery and keys.
+/// A client for one call, over the process-wide pool of its TLS and proxy settings and the
+/// provider cache of its host, so one-shot callers still reuse connections, discovery and keys.
 fn shared_pool_client(config_json: &str) -> Result<Client, Error> {
     let config = Config::from_json(config_json)?;
     let shared = runtime::shared()?;
-    let pool = shared.pool(config.ca_cert_pem.as_deref())?;
+    let pool = shared.pool(config.ca_cert_pem.as_deref(), &config.proxy)?;
     let provider = shared.provider_cache(&config);
     Ok(Client::with_shared(config, pool, provider))
 }

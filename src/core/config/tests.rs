@@ -189,3 +189,61 @@ fn debug_hides_the_secret() {
     let shown = format!("{c:?}");
     assert!(!shown.contains("\"s\""), "{shown}");
 }
+
+#[test]
+fn proxy_is_the_environment_none_or_an_http_url() {
+    let with = |value: &str| {
+        parse(&format!(
+            r#"{{"appId":"a","appSecret":"s","appHost":"https://x","proxy":{value}}}"#
+        ))
+    };
+    assert_eq!(parse(MINIMAL).unwrap().proxy, ProxySetting::Environment);
+    assert_eq!(with("null").unwrap().proxy, ProxySetting::Environment);
+    assert_eq!(with(r#""none""#).unwrap().proxy, ProxySetting::Direct);
+    for url in [
+        "http://127.0.0.1:3128",
+        "https://proxy.example:8443/",
+        "http://user:pw@proxy.example",
+    ] {
+        let c = with(&format!(r#""{url}""#)).unwrap();
+        assert_eq!(
+            c.proxy,
+            ProxySetting::Url(Url::parse(url).unwrap()),
+            "{url}"
+        );
+    }
+    let secret = "pw-SECRET-proxy";
+    for value in [
+        "5".to_owned(),
+        "true".to_owned(),
+        r#""""#.to_owned(),
+        r#""None""#.to_owned(),
+        r#""ftp://x""#.to_owned(),
+        r#""not a url""#.to_owned(),
+        r#""proxy.example:3128""#.to_owned(),
+        format!(r#""socks5://u:{secret}@proxy.example""#),
+        format!(r#""http://u:{secret}@""#),
+    ] {
+        let e = with(&value).unwrap_err();
+        assert_eq!(e.code(), "invalid_config", "{value}");
+        assert!(e.to_string().contains("`proxy`"), "{value}: {e}");
+        assert!(!e.to_string().contains(secret), "{e}");
+    }
+}
+
+#[test]
+fn debug_hides_the_proxy_credentials() {
+    let c = parse(
+        r#"{"appId":"a","appSecret":"s","appHost":"https://x",
+            "proxy":"http://proxy-user:pw-SECRET@proxy.example:3128/path"}"#,
+    )
+    .unwrap();
+    let shown = format!("{c:?}");
+    assert!(
+        shown.contains("Url(http://proxy.example:3128, with credentials)"),
+        "{shown}"
+    );
+    for hidden in ["proxy-user", "pw-SECRET", "/path"] {
+        assert!(!shown.contains(hidden), "{shown}");
+    }
+}

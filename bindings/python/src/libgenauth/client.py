@@ -155,6 +155,7 @@ class Client(Handle):
         ca_cert_pem: Optional[str] = None,
         validate_id_token: Optional[bool] = None,
         clock_skew_seconds: Optional[int] = None,
+        proxy: Optional[str] = None,
     ) -> None:
         options = {
             "appId": app_id,
@@ -167,6 +168,7 @@ class Client(Handle):
             "caCertPem": ca_cert_pem,
             "validateIdToken": validate_id_token,
             "clockSkewSeconds": clock_skew_seconds,
+            "proxy": proxy,
         }
         self._open({key: value for key, value in options.items() if value is not None})
 
