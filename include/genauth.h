@@ -194,6 +194,90 @@ int32_t genauth_client_refresh_async(const struct genauth_client *client,
                                      void *user_data);
 
 /*
+ Revokes a token without blocking (see `genauth_client_revoke`); the result arrives through
+ `cb`: `{"ok": true}` or an error document.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL. The client may be freed while calls are in flight.
+
+ # Safety
+ `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is
+ passed to `cb` untouched, from another thread.
+ */
+int32_t genauth_client_revoke_async(const struct genauth_client *client,
+                                    const char *token,
+                                    const char *token_type_hint,
+                                    genauth_callback cb,
+                                    void *user_data);
+
+/*
+ Introspects a token without blocking (see `genauth_client_introspect`); the result arrives
+ through `cb`: `{"ok": true, "introspection": {...}}` or an error document.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL. The client may be freed while calls are in flight.
+
+ # Safety
+ `client` is NULL or a live client; `token` is NULL or NUL-terminated; `user_data` is passed to
+ `cb` untouched, from another thread.
+ */
+int32_t genauth_client_introspect_async(const struct genauth_client *client,
+                                        const char *token,
+                                        genauth_callback cb,
+                                        void *user_data);
+
+/*
+ Fetches userinfo without blocking (see `genauth_client_userinfo`); the result arrives through
+ `cb`: `{"ok": true, "userinfo": {...}}` or an error document.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL. The client may be freed while calls are in flight.
+
+ # Safety
+ `client` is NULL or a live client; `access_token` is NULL or NUL-terminated; `user_data` is
+ passed to `cb` untouched, from another thread.
+ */
+int32_t genauth_client_userinfo_async(const struct genauth_client *client,
+                                      const char *access_token,
+                                      genauth_callback cb,
+                                      void *user_data);
+
+/*
+ Builds a login URL without blocking (see `genauth_client_authorize_url`: the client's
+ discovery may be fetched first); the result arrives through `cb`: `{"ok": true, "authorize":
+ {"url", "state", "nonce", "code_verifier"}}` or an error document.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL. The client may be freed while calls are in flight.
+
+ # Safety
+ `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `user_data` is
+ passed to `cb` untouched, from another thread.
+ */
+int32_t genauth_client_authorize_url_async(const struct genauth_client *client,
+                                           const char *options_json,
+                                           genauth_callback cb,
+                                           void *user_data);
+
+/*
+ Checks a login callback without blocking (see `genauth_client_parse_callback`: the client's
+ discovery may be fetched first); the result arrives through `cb`: `{"ok": true, "callback":
+ {"code", "state"}}` or an error document.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL. The client may be freed while calls are in flight.
+
+ # Safety
+ `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is
+ passed to `cb` untouched, from another thread.
+ */
+int32_t genauth_client_parse_callback_async(const struct genauth_client *client,
+                                            const char *callback_url,
+                                            const char *expected_state,
+                                            genauth_callback cb,
+                                            void *user_data);
+
+/*
  Builds the URL that starts a login, with a fresh `state`, `nonce` and S256 PKCE pair from the
  OS random source.
 
@@ -352,6 +436,22 @@ struct genauth_session *genauth_session_new(const struct genauth_client *client,
  `session` is NULL or a live session.
  */
 char *genauth_session_fresh_tokens(struct genauth_session *session, uint32_t min_valid_seconds);
+
+/*
+ Returns fresh tokens without blocking, as `genauth_session_fresh_tokens` does; the result
+ arrives through `cb`: `{"ok": true, "tokens": {...}}` or an error document.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL. The session may be freed while the call is in flight: it completes.
+
+ # Safety
+ `session` is NULL or a live session; `user_data` is passed to `cb` untouched, from another
+ thread.
+ */
+int32_t genauth_session_fresh_tokens_async(struct genauth_session *session,
+                                           uint32_t min_valid_seconds,
+                                           genauth_callback cb,
+                                           void *user_data);
 
 /*
  The session's current token document as `{"ok": true, "tokens": {...}}`, for the app to

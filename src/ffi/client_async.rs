@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::boundary::{into_c_string, optional_str, panic_document, required_str};
 use super::client::{client_ref, genauth_client};
-use crate::core::{document, Error, ExchangeOptions, Tokens};
+use crate::core::authorize::AuthorizeOptions;
+use crate::core::{document, Error, ExchangeOptions};
 use crate::runtime;
 
 /// Receives the result of an `_async` call: `user_data` as given, and a result document that the
@@ -43,18 +44,21 @@ pub unsafe extern "C" fn genauth_client_exchange_code_async(
     user_data: *mut c_void,
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
-    let call = catch_unwind(AssertUnwindSafe(|| unsafe {
+    let call = read_args(|| unsafe {
         let client = client_ref(client)?;
         let code = required_str(code, "code")?.to_owned();
         let options = match optional_str(options_json, "options_json")? {
             Some(json) => ExchangeOptions::from_json(json)?,
             None => ExchangeOptions::default(),
         };
-        Ok::<_, Error>((client, code, options))
-    }));
+        Ok((client, code, options))
+    });
     submit(cb, user_data, async move {
-        let (client, code, options) = flatten(call)?;
-        client.exchange_code(&code, &options).await
+        let result = async {
+            let (client, code, options) = call?;
+            client.exchange_code(&code, &options).await
+        };
+        document::tokens_result(result.await)
     })
 }
 
@@ -74,19 +78,187 @@ pub unsafe extern "C" fn genauth_client_refresh_async(
     user_data: *mut c_void,
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
-    let call = catch_unwind(AssertUnwindSafe(|| unsafe {
+    let call = read_args(|| unsafe {
         let client = client_ref(client)?;
         let token = required_str(refresh_token, "refresh_token")?.to_owned();
-        Ok::<_, Error>((client, token))
-    }));
+        Ok((client, token))
+    });
     submit(cb, user_data, async move {
-        let (client, token) = flatten(call)?;
-        client.refresh(&token).await
+        let result = async {
+            let (client, token) = call?;
+            client.refresh(&token).await
+        };
+        document::tokens_result(result.await)
     })
 }
 
-fn flatten<T>(call: std::thread::Result<Result<T, Error>>) -> Result<T, Error> {
-    call.unwrap_or_else(|_| {
+/// Revokes a token without blocking (see `genauth_client_revoke`); the result arrives through
+/// `cb`: `{"ok": true}` or an error document.
+///
+/// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+///
+/// # Safety
+/// `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is
+/// passed to `cb` untouched, from another thread.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_revoke_async(
+    client: *const genauth_client,
+    token: *const c_char,
+    token_type_hint: *const c_char,
+    cb: genauth_callback,
+    user_data: *mut c_void,
+) -> i32 {
+    // SAFETY: caller's pointers per the contract; all are read before this function returns.
+    let call = read_args(|| unsafe {
+        let client = client_ref(client)?;
+        let token = required_str(token, "token")?.to_owned();
+        let hint = optional_str(token_type_hint, "token_type_hint")?.map(str::to_owned);
+        Ok((client, token, hint))
+    });
+    submit(cb, user_data, async move {
+        let result = async {
+            let (client, token, hint) = call?;
+            client.revoke(&token, hint.as_deref()).await.map(|()| None)
+        };
+        document::result_with("revoked", result.await)
+    })
+}
+
+/// Introspects a token without blocking (see `genauth_client_introspect`); the result arrives
+/// through `cb`: `{"ok": true, "introspection": {...}}` or an error document.
+///
+/// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+///
+/// # Safety
+/// `client` is NULL or a live client; `token` is NULL or NUL-terminated; `user_data` is passed to
+/// `cb` untouched, from another thread.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_introspect_async(
+    client: *const genauth_client,
+    token: *const c_char,
+    cb: genauth_callback,
+    user_data: *mut c_void,
+) -> i32 {
+    // SAFETY: caller's pointers per the contract; all are read before this function returns.
+    let call = read_args(|| unsafe {
+        Ok((
+            client_ref(client)?,
+            required_str(token, "token")?.to_owned(),
+        ))
+    });
+    submit(cb, user_data, async move {
+        let result = async {
+            let (client, token) = call?;
+            let doc = client.introspect(&token).await?;
+            Ok(Some(Value::Object(doc)))
+        };
+        document::result_with("introspection", result.await)
+    })
+}
+
+/// Fetches userinfo without blocking (see `genauth_client_userinfo`); the result arrives through
+/// `cb`: `{"ok": true, "userinfo": {...}}` or an error document.
+///
+/// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+///
+/// # Safety
+/// `client` is NULL or a live client; `access_token` is NULL or NUL-terminated; `user_data` is
+/// passed to `cb` untouched, from another thread.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_userinfo_async(
+    client: *const genauth_client,
+    access_token: *const c_char,
+    cb: genauth_callback,
+    user_data: *mut c_void,
+) -> i32 {
+    // SAFETY: caller's pointers per the contract; all are read before this function returns.
+    let call = read_args(|| unsafe {
+        let token = required_str(access_token, "access_token")?.to_owned();
+        Ok((client_ref(client)?, token))
+    });
+    submit(cb, user_data, async move {
+        let result = async {
+            let (client, token) = call?;
+            let doc = client.userinfo(&token).await?;
+            Ok(Some(Value::Object(doc)))
+        };
+        document::result_with("userinfo", result.await)
+    })
+}
+
+/// Builds a login URL without blocking (see `genauth_client_authorize_url`: the client's
+/// discovery may be fetched first); the result arrives through `cb`: `{"ok": true, "authorize":
+/// {"url", "state", "nonce", "code_verifier"}}` or an error document.
+///
+/// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+///
+/// # Safety
+/// `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `user_data` is
+/// passed to `cb` untouched, from another thread.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_authorize_url_async(
+    client: *const genauth_client,
+    options_json: *const c_char,
+    cb: genauth_callback,
+    user_data: *mut c_void,
+) -> i32 {
+    // SAFETY: caller's pointers per the contract; all are read before this function returns.
+    let call = read_args(|| unsafe {
+        let options = match optional_str(options_json, "options_json")? {
+            Some(json) => AuthorizeOptions::from_json(json)?,
+            None => AuthorizeOptions::default(),
+        };
+        Ok((client_ref(client)?, options))
+    });
+    submit(cb, user_data, async move {
+        let result = async {
+            let (client, options) = call?;
+            Ok(Some(client.authorize_url(&options).await?.to_json()))
+        };
+        document::result_with("authorize", result.await)
+    })
+}
+
+/// Checks a login callback without blocking (see `genauth_client_parse_callback`: the client's
+/// discovery may be fetched first); the result arrives through `cb`: `{"ok": true, "callback":
+/// {"code", "state"}}` or an error document.
+///
+/// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+///
+/// # Safety
+/// `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is
+/// passed to `cb` untouched, from another thread.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_parse_callback_async(
+    client: *const genauth_client,
+    callback_url: *const c_char,
+    expected_state: *const c_char,
+    cb: genauth_callback,
+    user_data: *mut c_void,
+) -> i32 {
+    // SAFETY: caller's pointers per the contract; all are read before this function returns.
+    let call = read_args(|| unsafe {
+        let url = required_str(callback_url, "callback_url")?.to_owned();
+        let state = required_str(expected_state, "expected_state")?.to_owned();
+        Ok((client_ref(client)?, url, state))
+    });
+    submit(cb, user_data, async move {
+        let result = async {
+            let (client, url, state) = call?;
+            Ok(Some(client.parse_callback(&url, &state).await?.to_json()))
+        };
+        document::result_with("callback", result.await)
+    })
+}
+
+/// Reads a call's arguments before the call is submitted; a panic while reading is an error.
+pub(crate) fn read_args<T>(read: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|_| {
         Err(Error::Internal(
             "a panic was caught at the library boundary".into(),
         ))
@@ -113,10 +285,10 @@ impl Delivery {
 /// Runs `work` on the runtime and hands its result document to `cb` exactly once. The callback
 /// runs on the blocking pool, so a slow callback cannot stall the workers that drive sockets, and
 /// a panic in `work` still produces a document.
-fn submit(
+pub(crate) fn submit(
     cb: genauth_callback,
     user_data: *mut c_void,
-    work: impl Future<Output = Result<Tokens, Error>> + Send + 'static,
+    work: impl Future<Output = Value> + Send + 'static,
 ) -> i32 {
     let Some(cb) = cb else {
         return -1;
@@ -125,10 +297,9 @@ fn submit(
     match runtime::shared() {
         Ok(shared) => {
             shared.runtime().spawn(async move {
-                let result = match tokio::spawn(work).await {
-                    Ok(result) => document::tokens_result(result),
-                    Err(_) => panic_document(),
-                };
+                let result = tokio::spawn(work)
+                    .await
+                    .unwrap_or_else(|_| panic_document());
                 drop(tokio::task::spawn_blocking(move || {
                     delivery.deliver(result)
                 }));

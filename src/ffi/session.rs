@@ -1,12 +1,13 @@
 //! `genauth_session`: always-fresh tokens, one refresh at a time.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::Arc;
 
 use super::boundary::{guard, into_c_string, panic_document, release, required_str};
 use super::client::{genauth_client, process_client_ref, ProcessClient};
+use super::client_async::{genauth_callback, read_args, submit};
 use crate::core::session::Session;
 use crate::core::{document, Error};
 use crate::runtime;
@@ -20,7 +21,8 @@ use crate::runtime;
 /// Methods: `genauth_session_fresh_tokens`, `genauth_session_tokens`, `genauth_session_free`.
 #[allow(non_camel_case_types)] // the C name, as cbindgen emits it
 pub struct genauth_session {
-    inner: Session,
+    // Shared so that a non-blocking refresh in flight keeps it alive.
+    inner: Arc<Session>,
     /// The client's per-process view: a session used in a forked child refreshes through the
     /// child's own copy of the client.
     client: Arc<ProcessClient>,
@@ -56,7 +58,7 @@ pub unsafe extern "C" fn genauth_session_new(
             )
         };
         Ok::<_, Error>(genauth_session {
-            inner: Session::new(tokens_json)?,
+            inner: Arc::new(Session::new(tokens_json)?),
             client,
         })
     }));
@@ -99,6 +101,36 @@ pub unsafe extern "C" fn genauth_session_fresh_tokens(
     })
 }
 
+/// Returns fresh tokens without blocking, as `genauth_session_fresh_tokens` does; the result
+/// arrives through `cb`: `{"ok": true, "tokens": {...}}` or an error document.
+///
+/// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+/// nothing when `cb` is NULL. The session may be freed while the call is in flight: it completes.
+///
+/// # Safety
+/// `session` is NULL or a live session; `user_data` is passed to `cb` untouched, from another
+/// thread.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_session_fresh_tokens_async(
+    session: *mut genauth_session,
+    min_valid_seconds: u32,
+    cb: genauth_callback,
+    user_data: *mut c_void,
+) -> i32 {
+    let call = read_args(|| {
+        // SAFETY: per the contract; only shared access is needed.
+        let session = unsafe { session.as_ref() }.ok_or(Error::NullArgument("session"))?;
+        Ok((session.inner.clone(), session.client.current()?))
+    });
+    submit(cb, user_data, async move {
+        let result = async {
+            let (session, client) = call?;
+            session.fresh_tokens(&client, min_valid_seconds).await
+        };
+        document::tokens_result(result.await)
+    })
+}
+
 /// The session's current token document as `{"ok": true, "tokens": {...}}`, for the app to
 /// persist (a refresh may have replaced the refresh token). Never NULL, never blocks on the
 /// network; owned by the caller (`genauth_string_free`).
@@ -129,6 +161,6 @@ pub unsafe extern "C" fn genauth_session_free(session: *mut genauth_session) {
 unsafe fn session_ref<'a>(session: *const genauth_session) -> Result<&'a Session, Error> {
     // SAFETY: per the function's contract.
     unsafe { session.as_ref() }
-        .map(|s| &s.inner)
+        .map(|s| &*s.inner)
         .ok_or(Error::NullArgument("session"))
 }

@@ -201,6 +201,21 @@ impl Client {
     }
 }
 
+/// Any `_async` call, waited for (at most `wait`): `start` gets the callback and its user data
+/// and returns what the C function returned (asserted to be 0, accepted).
+pub fn call_async(
+    start: impl FnOnce(genauth::ffi::client_async::genauth_callback, *mut c_void) -> i32,
+    wait: Duration,
+) -> Value {
+    let (tx, rx) = mpsc::channel::<usize>();
+    let user_data = Box::into_raw(Box::new(tx)).cast::<c_void>();
+    assert_eq!(start(Some(deliver), user_data), 0, "the call was accepted");
+    let result = rx
+        .recv_timeout(wait)
+        .expect("the callback ran within the wait") as *mut c_char;
+    take(result)
+}
+
 /// The `genauth_callback` of `refresh_async`: hands the document's address to the waiting test.
 unsafe extern "C" fn deliver(user_data: *mut c_void, result: *mut c_char) {
     // SAFETY: `user_data` is the boxed sender made by refresh_async, used once.

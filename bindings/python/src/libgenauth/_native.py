@@ -113,6 +113,24 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.genauth_client_exchange_code_async.restype = c_int32
     lib.genauth_client_refresh_async.argtypes = [ClientPointer, c_char_p, CALLBACK, c_void_p]
     lib.genauth_client_refresh_async.restype = c_int32
+    lib.genauth_client_revoke_async.argtypes = [ClientPointer, c_char_p, c_char_p, CALLBACK, c_void_p]
+    lib.genauth_client_revoke_async.restype = c_int32
+    lib.genauth_client_introspect_async.argtypes = [ClientPointer, c_char_p, CALLBACK, c_void_p]
+    lib.genauth_client_introspect_async.restype = c_int32
+    lib.genauth_client_userinfo_async.argtypes = [ClientPointer, c_char_p, CALLBACK, c_void_p]
+    lib.genauth_client_userinfo_async.restype = c_int32
+    lib.genauth_client_authorize_url_async.argtypes = [ClientPointer, c_char_p, CALLBACK, c_void_p]
+    lib.genauth_client_authorize_url_async.restype = c_int32
+    lib.genauth_client_parse_callback_async.argtypes = [
+        ClientPointer,
+        c_char_p,
+        c_char_p,
+        CALLBACK,
+        c_void_p,
+    ]
+    lib.genauth_client_parse_callback_async.restype = c_int32
+    lib.genauth_session_fresh_tokens_async.argtypes = [SessionPointer, c_uint32, CALLBACK, c_void_p]
+    lib.genauth_session_fresh_tokens_async.restype = c_int32
 
     lib.genauth_string_free.argtypes = [c_void_p]
     lib.genauth_string_free.restype = None
