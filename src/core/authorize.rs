@@ -186,7 +186,7 @@ mod tests {
 
     fn config() -> Config {
         Config::from_json(
-            r#"{"appId":"app 1","appSecret":"s","appHost":"https://x.genauth.ai","redirectUri":"https://app/cb"}"#,
+            r#"{"appId":"app 1","appSecret":"s3cret-value","appHost":"https://x.genauth.ai","redirectUri":"https://app/cb"}"#,
         )
         .unwrap()
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use url::{Host, Url};
 
 use super::error::Error;
+use super::redact::MIN_SECRET_CHARS;
 
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 pub const MAX_TIMEOUT_MS: u64 = 300_000;
@@ -38,7 +39,7 @@ impl Protocol {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Config {
     pub app_id: String,
-    /// Present whenever `auth_method` is not `None`.
+    /// Present whenever `auth_method` is not `None`; at least `MIN_SECRET_CHARS` characters.
     pub app_secret: Option<String>,
     /// Normalised: a scheme, no trailing `/`.
     pub app_host: Url,
@@ -113,6 +114,16 @@ impl Config {
 
         let app_id = required_string(map, "appId")?;
         let app_secret = optional_string(map, "appSecret")?.filter(|s| !s.is_empty());
+        // A secret this short is guessable, and a short value cannot be told apart from the
+        // words around it when it is removed from error messages.
+        if app_secret
+            .as_ref()
+            .is_some_and(|s| s.chars().count() < MIN_SECRET_CHARS)
+        {
+            return Err(invalid(format!(
+                "`appSecret` must be at least {MIN_SECRET_CHARS} characters"
+            )));
+        }
         let auth_method = match optional_string(map, "tokenEndPointAuthMethod")?.as_deref() {
             None | Some("client_secret_post") => AuthMethod::ClientSecretPost,
             Some("client_secret_basic") => AuthMethod::ClientSecretBasic,

@@ -115,6 +115,8 @@ pub fn authenticated_post(
         AuthMethod::ClientSecretBasic => {
             let credentials = basic_credentials(&config.app_id, secret);
             secrets.add(&credentials);
+            // A server that does not follow RFC 6749 §2.3.1 may echo base64 of the raw pair.
+            secrets.add(&format!("{}:{secret}", config.app_id));
             headers.push(("authorization", format!("Basic {credentials}")));
         }
         AuthMethod::None => {

@@ -93,7 +93,7 @@ fn refresh_grant_fields() {
 #[test]
 fn oauth_protocol_changes_the_prefix() {
     let c = Config::from_json(
-        r#"{"appId":"a","appSecret":"s","appHost":"https://x","protocol":"oauth"}"#,
+        r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","protocol":"oauth"}"#,
     )
     .unwrap();
     let req = token_request(&c, Grant::RefreshToken { refresh_token: "r" }).unwrap();
@@ -126,7 +126,8 @@ fn bad_arguments() {
         assert_eq!(e.code(), "invalid_argument", "{v}");
     }
     let no_redirect =
-        Config::from_json(r#"{"appId":"a","appSecret":"s","appHost":"https://x"}"#).unwrap();
+        Config::from_json(r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x"}"#)
+            .unwrap();
     let e = token_request(&no_redirect, CODE).unwrap_err();
     assert_eq!(e.code(), "invalid_config");
     assert!(e.to_string().contains("redirectUri"));
@@ -145,4 +146,8 @@ fn secrets_cover_everything_sent() {
     ] {
         assert!(!scrubbed.contains(s), "{s} in {scrubbed}");
     }
+    // base64 of the pair as is ("app 1:se:cr+et/="), what a server that does not form-encode
+    // would echo.
+    let raw_pair = base64::engine::general_purpose::STANDARD.encode("app 1:se:cr+et/=");
+    assert_eq!(req.secrets.redact(&raw_pair), "[redacted]");
 }
