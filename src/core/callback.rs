@@ -3,19 +3,31 @@
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 use url::Url;
+use zeroize::Zeroizing;
 
 use super::authorize::unique_query;
 use super::error::Error;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Callback {
-    pub code: String,
+    /// Wiped from memory when dropped (the copy in `to_json`'s document is the caller's).
+    pub code: Zeroizing<String>,
     pub state: String,
+}
+
+// The code is a secret; the state was in the login URL.
+impl std::fmt::Debug for Callback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callback")
+            .field("code", &"[redacted]")
+            .field("state", &self.state)
+            .finish()
+    }
 }
 
 impl Callback {
     pub fn to_json(&self) -> Value {
-        json!({"code": self.code, "state": self.state})
+        json!({"code": self.code.as_str(), "state": self.state})
     }
 }
 
@@ -50,7 +62,7 @@ pub fn parse_callback(
     }
     match text("code") {
         Some(code) if !code.is_empty() => Ok(Callback {
-            code: code.to_owned(),
+            code: Zeroizing::new(code.to_owned()),
             state: expected_state.to_owned(),
         }),
         _ => Err(Error::InvalidArgument(
@@ -77,11 +89,12 @@ mod tests {
     fn good_callback_gives_the_code() {
         let c = parse("https://app/cb?code=c-1&state=st-1&iss=https%3A%2F%2Fx.genauth.ai%2Foidc")
             .unwrap();
-        assert_eq!(c.code, "c-1");
+        assert_eq!(c.code.as_str(), "c-1");
         assert_eq!(
             parse("com.example.app:/cb?code=c-2&state=st-1")
                 .unwrap()
-                .code,
+                .code
+                .as_str(),
             "c-2"
         );
     }
@@ -123,6 +136,14 @@ mod tests {
         for (url, code) in cases {
             assert_eq!(parse(url).unwrap_err().code(), code, "{url}");
         }
+    }
+
+    #[test]
+    fn debug_shows_no_code() {
+        let c = parse("https://app/cb?code=the-code-123&state=st-1").unwrap();
+        let shown = format!("{c:?} {c:#?}");
+        assert!(!shown.contains("the-code-123"), "{shown}");
+        assert!(shown.contains("st-1"), "{shown}");
     }
 
     #[test]

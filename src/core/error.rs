@@ -8,7 +8,7 @@ use std::fmt;
 use super::id_token::IdTokenCheck;
 use super::redact::Secrets;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Error {
     /// A required pointer argument was NULL; names the argument.
     NullArgument(&'static str),
@@ -186,6 +186,22 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+// The code and the status only: provider and transport texts may hold what `redact` did not see
+// (a debug line printed before redaction, or a secret shorter than it looks for).
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("code", &self.code());
+        if let Some(status) = self.http_status() {
+            d.field("http_status", &status);
+        }
+        if let Error::IdTokenInvalid(check) = self {
+            d.field("reason", &check.as_str());
+        }
+        d.finish()
+    }
+}
+
 /// Longest provider text shown; a hostile server could send megabytes of description.
 const MAX_PROVIDER_TEXT: usize = 512;
 
@@ -286,5 +302,35 @@ mod tests {
         assert_eq!(d.chars().count(), 505 + REDACTED.len() + kept_y + 1);
         assert!(d.starts_with(&format!("{}[redacted]y", "x".repeat(505))));
         assert!(d.ends_with('…'));
+    }
+
+    #[test]
+    fn debug_shows_the_code_and_status_not_the_texts() {
+        let errors = [
+            Error::OAuth {
+                http_status: Some(400),
+                error: "invalid_grant hush-1".into(),
+                description: Some("hush-2".into()),
+            },
+            Error::ConnectFailed("hush-3".into()),
+            Error::Tls("hush-4".into()),
+            Error::InvalidArgument("hush-5".into()),
+            Error::InvalidConfig("hush-6".into()),
+            Error::InvalidResponse {
+                reason: "hush-7".into(),
+                http_status: None,
+            },
+            Error::Internal("hush-8".into()),
+        ];
+        for e in errors {
+            let shown = format!("{e:?} {e:#?}");
+            assert!(!shown.contains("hush"), "{shown}");
+            assert!(shown.contains(e.code()), "{shown}");
+        }
+        let e = Error::HttpStatus { http_status: 502 };
+        assert_eq!(
+            format!("{e:?}"),
+            r#"Error { code: "http_status", http_status: 502 }"#
+        );
     }
 }

@@ -63,7 +63,7 @@ impl IdTokenCheck {
 }
 
 /// What the token must say.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Expectations<'a> {
     pub issuer: &'a str,
     pub client_id: &'a str,
@@ -71,6 +71,20 @@ pub struct Expectations<'a> {
     pub access_token: Option<&'a str>,
     pub leeway_seconds: u64,
     pub now: u64,
+}
+
+// The access token (checked against `at_hash`) is a secret.
+impl std::fmt::Debug for Expectations<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Expectations")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("nonce", &self.nonce)
+            .field("access_token", &self.access_token.map(|_| "[redacted]"))
+            .field("leeway_seconds", &self.leeway_seconds)
+            .field("now", &self.now)
+            .finish()
+    }
 }
 
 /// The header fields that select the key.

@@ -7,6 +7,7 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::client::{Client, Tokens};
 use super::error::Error;
@@ -28,6 +29,28 @@ struct State {
     last_error: Option<Error>,
     /// Set when the provider rejected the refresh token: asking again cannot succeed.
     dead: Option<Error>,
+}
+
+// The held tokens are wiped from memory when the session is dropped (what `tokens` and
+// `fresh_tokens` hand out are the caller's copies, and so are serde_json's parse buffers).
+impl Drop for State {
+    fn drop(&mut self) {
+        wipe(std::mem::take(&mut self.tokens));
+    }
+}
+
+/// Zeroes every string of a token document (keys are not secrets, values may be), without
+/// recursion: the document may be nested as deep as its parser allowed.
+fn wipe(tokens: Tokens) {
+    let mut pending: Vec<Value> = vec![Value::Object(tokens)];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::String(mut s) => s.zeroize(),
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
 }
 
 fn now() -> u64 {
@@ -106,7 +129,7 @@ impl Session {
             .tokens
             .get("refresh_token")
             .and_then(Value::as_str)
-            .map(str::to_owned)
+            .map(|t| Zeroizing::new(t.to_owned()))
             .ok_or(Error::NoRefreshToken)?;
         let result = client.refresh(&refresh_token).await;
         let mut state = self.lock();
@@ -114,10 +137,13 @@ impl Session {
             Ok(mut fresh) => {
                 // RFC 6749 §6: a reply without a refresh token leaves the old one valid.
                 if !fresh.contains_key("refresh_token") {
-                    fresh.insert("refresh_token".into(), Value::String(refresh_token));
+                    fresh.insert(
+                        "refresh_token".into(),
+                        Value::String(refresh_token.as_str().to_owned()),
+                    );
                 }
                 state.expires_at = expires_at(&fresh, now());
-                state.tokens = fresh.clone();
+                wipe(std::mem::replace(&mut state.tokens, fresh.clone()));
                 state.last_error = None;
                 Ok(fresh)
             }

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use super::boundary::{into_c_string, optional_str, panic_document, required_str};
 use super::client::{client_ref, genauth_client};
@@ -45,7 +46,7 @@ pub unsafe extern "C" fn genauth_client_exchange_code_async(
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
     let call = catch_unwind(AssertUnwindSafe(|| unsafe {
         let client = client_ref(client)?;
-        let code = required_str(code, "code")?.to_owned();
+        let code = Zeroizing::new(required_str(code, "code")?.to_owned());
         let options = match optional_str(options_json, "options_json")? {
             Some(json) => ExchangeOptions::from_json(json)?,
             None => ExchangeOptions::default(),
@@ -76,7 +77,7 @@ pub unsafe extern "C" fn genauth_client_refresh_async(
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
     let call = catch_unwind(AssertUnwindSafe(|| unsafe {
         let client = client_ref(client)?;
-        let token = required_str(refresh_token, "refresh_token")?.to_owned();
+        let token = Zeroizing::new(required_str(refresh_token, "refresh_token")?.to_owned());
         Ok::<_, Error>((client, token))
     }));
     submit(cb, user_data, async move {

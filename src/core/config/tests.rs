@@ -215,12 +215,12 @@ fn short_app_secret_is_refused_naming_the_key_only() {
     assert_eq!(e.code(), "invalid_config");
     for secret in ["12345678", "éééééééé"] {
         let json = format!(r#"{{"appId":"a","appSecret":"{secret}","appHost":"https://x"}}"#);
-        assert_eq!(parse(&json).unwrap().app_secret.as_deref(), Some(secret));
+        assert_eq!(parse(&json).unwrap().app_secret(), Some(secret));
     }
     // An empty appSecret is no secret, as before.
     let c = parse(
         r#"{"appId":"a","appSecret":"","appHost":"https://x","tokenEndPointAuthMethod":"none"}"#,
     )
     .unwrap();
-    assert_eq!(c.app_secret.as_deref(), None);
+    assert_eq!(c.app_secret(), None);
 }

@@ -267,3 +267,14 @@ fn reasons_are_the_contracts() {
         assert_eq!(check.as_str(), name);
     }
 }
+
+#[test]
+fn debug_of_expectations_hides_the_access_token() {
+    let e = Expectations {
+        access_token: Some("the-access-token-5f4e"),
+        ..expected()
+    };
+    let shown = format!("{e:?} {e:#?}");
+    assert!(!shown.contains("the-access-token"), "{shown}");
+    assert!(shown.contains(ISS), "{shown}");
+}
