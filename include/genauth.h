@@ -165,8 +165,10 @@ char *genauth_client_userinfo(const struct genauth_client *client, const char *a
 
  Returns 0 when the call was accepted: `cb` then runs exactly once, with a result document,
  argument errors (NULL client, invalid UTF-8, ...) included. Returns -1, and calls nothing,
- when `cb` is NULL. The client may be freed while calls are in flight: they complete, and their
- callbacks run, as if it had not been.
+ when `cb` is NULL. Returns -2, and calls nothing, when the library could start no thread to
+ run the call and deliver its result (the process is at its thread or memory limit); the call
+ may be retried later. The client may be freed while calls are in flight: they complete, and
+ their callbacks run, as if it had not been.
 
  # Safety
  `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is
@@ -182,7 +184,9 @@ int32_t genauth_client_exchange_code_async(const struct genauth_client *client,
  Starts a refresh without blocking; the result arrives through `cb`.
 
  Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
- nothing when `cb` is NULL. The client may be freed while calls are in flight.
+ nothing when `cb` is NULL, -2 and calls nothing when the library could start no thread to run
+ the call and deliver its result (the process is at its thread or memory limit). The client
+ may be freed while calls are in flight.
 
  # Safety
  `client` is NULL or a live client; `refresh_token` is NULL or NUL-terminated; `user_data` is

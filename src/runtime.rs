@@ -41,15 +41,21 @@ static SHARED: PerProcess<Shared> = PerProcess::new();
 
 impl Shared {
     fn new() -> Result<Shared, Error> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(WORKER_THREADS)
-            .thread_name("genauth-worker")
-            // Callbacks of the _async calls run on the blocking pool; bounded so that a flood of
-            // calls queues instead of starting hundreds of threads in the host process.
-            .max_blocking_threads(MAX_CALLBACK_THREADS)
-            .enable_all()
-            .build()
-            .map_err(|_| Error::Internal("could not start the runtime threads".into()))?;
+        let build = || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(WORKER_THREADS)
+                .thread_name("genauth-worker")
+                // Callbacks of the _async calls run on the blocking pool; bounded so that a flood
+                // of calls queues instead of starting hundreds of threads in the host process.
+                .max_blocking_threads(MAX_CALLBACK_THREADS)
+                .enable_all()
+                .build()
+        };
+        // tokio panics, rather than failing, when the OS refuses the worker threads.
+        let runtime = std::panic::catch_unwind(build)
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| Error::Internal("could not start the runtime threads".into()))?;
         Ok(Shared {
             runtime: Some(runtime),
             pools: Mutex::new(HashMap::new()),

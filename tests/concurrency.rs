@@ -38,7 +38,7 @@ fn mixed_calls_from_many_threads() {
         body,
     )));
     let config = format!(
-        r#"{{"appId":"app-c","appSecret":"s","appHost":"{}","redirectUri":"http://127.0.0.1:8976/callback","timeoutMs":30000}}"#,
+        r#"{{"appId":"app-c","appSecret":"s3cret-value","appHost":"{}","redirectUri":"http://127.0.0.1:8976/callback","timeoutMs":30000}}"#,
         server.url
     );
     let shared = Client::new(&config).unwrap();

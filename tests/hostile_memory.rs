@@ -40,7 +40,7 @@ fn reset_peak() -> bool {
 
 fn config(host: &str) -> String {
     format!(
-        r#"{{"appId":"app-1","appSecret":"s","appHost":"{host}","redirectUri":"http://127.0.0.1:8976/callback",
+        r#"{{"appId":"app-1","appSecret":"s3cret-value","appHost":"{host}","redirectUri":"http://127.0.0.1:8976/callback",
             "timeoutMs":20000,"validateIdToken":false}}"#
     )
 }

@@ -356,6 +356,165 @@ fn secret_cut_by_the_description_limit_is_not_leaked_in_part() {
     }
 }
 
+/// `s` percent-encoded: the unreserved bytes as they are when `keep_unreserved`, every other one
+/// as `%XX`, the hex digits of the i-th escape in capitals when `upper(i)`.
+fn percent(s: &str, keep_unreserved: bool, upper: fn(usize) -> bool) -> String {
+    let mut out = String::new();
+    for (i, b) in s.bytes().enumerate() {
+        if keep_unreserved && (b.is_ascii_alphanumeric() || b"-._~".contains(&b)) {
+            out.push(b as char);
+        } else if upper(i) {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push_str(&format!("%{b:02x}"));
+        }
+    }
+    out
+}
+
+/// The forms a secret was seen echoed in: percent-encoded in every way (`%20` for a space, hex in
+/// either case, every byte escaped, `+` for a space) and base64 (standard or URL-safe alphabet,
+/// padded or not).
+fn echoed_forms(secret: &str) -> Vec<(String, String)> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine as _;
+    let mut forms = vec![
+        ("%20 for a space", percent(secret, true, |_| true)),
+        ("lowercase hex", percent(secret, true, |_| false)),
+        ("mixed-case hex", percent(secret, true, |i| i % 2 == 0)),
+        ("every byte escaped", percent(secret, false, |i| i % 3 == 0)),
+        (
+            "+ for a space",
+            url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+        ),
+        ("base64", STANDARD.encode(secret)),
+        ("base64 unpadded", STANDARD_NO_PAD.encode(secret)),
+        ("base64url", URL_SAFE.encode(secret)),
+        ("base64url unpadded", URL_SAFE_NO_PAD.encode(secret)),
+    ];
+    // Every form is distinct, or the list would test less than it says.
+    forms.sort_by(|a, b| a.1.cmp(&b.1));
+    forms.dedup_by(|a, b| a.1 == b.1);
+    assert_eq!(forms.len(), 9, "{forms:?}");
+    forms
+        .into_iter()
+        .map(|(name, form)| (format!("{secret:?} {name}"), form))
+        .collect()
+}
+
+#[test]
+fn secret_and_code_in_any_encoding_are_redacted() {
+    use base64::Engine as _;
+    // Chosen so that every encoding differs (a space, `/`, `+`, `?`, a two-byte character;
+    // base64 with `+` and padding). With this appId the secret's own base64 is not aligned with
+    // that of the raw `id:secret` pair, so only the pair itself finds the pair.
+    const SECRET: &str = "s3cret/VALUE+9f8e 7d&~?>é";
+    const CODE: &str = "one-time CODE/5a4b?>~~";
+    const APP_ID: &str = "app-12";
+    let mut secret_forms = echoed_forms(SECRET);
+    secret_forms.push((
+        "base64 of the raw Basic pair".into(),
+        base64::engine::general_purpose::STANDARD.encode(format!("{APP_ID}:{SECRET}")),
+    ));
+    secret_forms.push((
+        "the RFC 6749 Basic credentials".into(),
+        genauth::core::token_request::basic_credentials(APP_ID, SECRET),
+    ));
+    let code_forms = echoed_forms(CODE);
+    for (name, form, is_code) in secret_forms
+        .into_iter()
+        .map(|(n, f)| (n, f, false))
+        .chain(code_forms.into_iter().map(|(n, f)| (n, f, true)))
+    {
+        let body = serde_json::json!({"error": "invalid_grant",
+                                      "error_description": format!("echo: {form} end")});
+        let server = ScenarioServer::start(Behaviour::Bytes(http_response(
+            "400 Bad Request",
+            &[("content-type", "application/json")],
+            body.to_string().as_bytes(),
+        )));
+        let config = format!(
+            r#"{{"appId":"{APP_ID}","appSecret":"{SECRET}","appHost":"{}",
+                "redirectUri":"http://127.0.0.1:8976/callback","timeoutMs":{TIMEOUT_MS},
+                "tokenEndPointAuthMethod":"client_secret_basic"{TOKEN_ONLY}}}"#,
+            server.url
+        );
+        let client = Client::new(&config).expect("a valid config");
+        // The code is a secret of the exchanges only; the client secret of every call.
+        let calls = [
+            (
+                "genauth_exchange_code",
+                ffi::exchange_code(&config, CODE, None),
+                true,
+            ),
+            (
+                "genauth_client_exchange_code",
+                client.exchange_code(CODE, None),
+                true,
+            ),
+            ("genauth_client_refresh", client.refresh(REFRESH), false),
+            (
+                "genauth_client_refresh_async",
+                client.refresh_async(REFRESH, budget() * 4),
+                false,
+            ),
+        ];
+        for (call, t, knows_code) in calls {
+            assert_eq!(code(&t.doc), "oauth_error", "{call}: {}", t.doc);
+            if is_code && !knows_code {
+                continue;
+            }
+            let text = t.doc.to_string();
+            assert!(!text.contains(&form), "{call}: {name} leaked: {text}");
+            assert_eq!(
+                t.doc["error"]["oauth_error_description"], "echo: [redacted] end",
+                "{call}: {name}: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn short_app_secret_is_invalid_config() {
+    let config = r#"{"appId":"app-1","appSecret":"short","appHost":"http://127.0.0.1:1"}"#;
+    let doc = Client::new(config).err().expect("no client");
+    assert_eq!(code(&doc), "invalid_config", "{doc}");
+    assert_eq!(
+        doc["error"]["message"],
+        "invalid config: `appSecret` must be at least 8 characters"
+    );
+    let doc = ffi::refresh(config, REFRESH).doc;
+    assert_eq!(code(&doc), "invalid_config", "{doc}");
+}
+
+#[test]
+fn a_short_code_does_not_garble_a_connect_failure() {
+    // Nothing listens on this port: the OS says "Connection refused", which holds an `s`.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = config(&format!("http://127.0.0.1:{port}"), TOKEN_ONLY);
+    let client = Client::new(&config).expect("a valid config");
+    for (call, t) in [
+        (
+            "genauth_exchange_code",
+            ffi::exchange_code(&config, "s", None),
+        ),
+        (
+            "genauth_client_exchange_code",
+            client.exchange_code("s", None),
+        ),
+        ("genauth_client_refresh", client.refresh("s")),
+    ] {
+        assert_eq!(code(&t.doc), "connect_failed", "{call}: {}", t.doc);
+        let message = t.doc["error"]["message"].as_str().unwrap();
+        assert!(!message.contains("[redacted]"), "{call}: {message}");
+        assert!(message.contains("Connection refused"), "{call}: {message}");
+    }
+}
+
 #[test]
 fn json_nesting_bomb_is_invalid_response() {
     let depth = 200_000;

@@ -135,13 +135,14 @@ impl CArg {
 }
 
 /// A distinctive secret: arbitrary text after a fixed prefix, so that finding it in an error
-/// means it leaked (a one-letter secret would be "found" in any sentence).
+/// means it leaked (a one-letter secret would be "found" in any sentence). The prefix alone is
+/// long enough for an `appSecret` (8 characters at least).
 fn secret() -> impl Strategy<Value = String> {
     let body = prop_oneof![
         8 => text(),
         1 => (vec(any::<char>(), 1..6), 1..20_000usize).prop_map(|(p, n)| String::from_iter(p).repeat(n)),
     ];
-    body.prop_map(|s| format!("Zq9{}", s.replace('\0', "")))
+    body.prop_map(|s| format!("Zq9-prop-{}", s.replace('\0', "")))
 }
 
 /// The echoing provider every network call of these properties goes to.
@@ -217,7 +218,7 @@ fn config_object() -> impl Strategy<Value = String> {
         .prop_map(|(mut map, host, complete)| {
             if complete {
                 map.insert("appId".into(), Value::from("app"));
-                map.insert("appSecret".into(), Value::from("s"));
+                map.insert("appSecret".into(), Value::from("s3cret-value"));
             }
             match host {
                 Some(h) => {
@@ -368,7 +369,7 @@ fn options_parsers_never_panic() {
         .prop_map(|m| Value::Object(m.into_iter().collect()).to_string()),
     ];
     let config = Config::from_json(
-        r#"{"appId":"a","appSecret":"s","appHost":"http://127.0.0.1:1","redirectUri":"https://app/cb"}"#,
+        r#"{"appId":"a","appSecret":"s3cret-value","appHost":"http://127.0.0.1:1","redirectUri":"https://app/cb"}"#,
     )
     .unwrap();
     check("exchange/authorize options", options, |text| {

@@ -5,6 +5,7 @@ use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Map, Value};
 use url::Url;
+use zeroize::Zeroizing;
 
 use super::config::Config;
 use super::error::Error;
@@ -62,18 +63,31 @@ impl AuthorizeOptions {
 }
 
 /// A login to start: send the user to `url`, keep the rest for the callback and the exchange.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AuthorizeRequest {
     pub url: Url,
     pub state: String,
     pub nonce: String,
-    pub code_verifier: String,
+    /// Wiped from memory when dropped (the copy in `to_json`'s document is the caller's).
+    pub code_verifier: Zeroizing<String>,
+}
+
+// The verifier is the login's secret; state and nonce are in the URL anyway.
+impl std::fmt::Debug for AuthorizeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizeRequest")
+            .field("url", &self.url.as_str())
+            .field("state", &self.state)
+            .field("nonce", &self.nonce)
+            .field("code_verifier", &"[redacted]")
+            .finish()
+    }
 }
 
 impl AuthorizeRequest {
     pub fn to_json(&self) -> Value {
         json!({"url": self.url.as_str(), "state": self.state, "nonce": self.nonce,
-               "code_verifier": self.code_verifier})
+               "code_verifier": self.code_verifier.as_str()})
     }
 }
 
@@ -99,7 +113,7 @@ pub fn build_authorize_url(
     let scope = options.scope.as_deref().unwrap_or(DEFAULT_SCOPE);
     let prompt = prompt_for(scope, options.prompt.as_deref())?;
 
-    let code_verifier = random_token(32)?;
+    let code_verifier = Zeroizing::new(random_token(32)?);
     let state = random_token(24)?;
     let nonce = random_token(24)?;
     let mut url = endpoint.cloned().unwrap_or_else(|| config.endpoint("auth"));
@@ -156,11 +170,11 @@ pub fn code_challenge(verifier: &str) -> String {
 
 /// `bytes` from the OS random source, base64url: 32 bytes make a 43-character PKCE verifier.
 fn random_token(bytes: usize) -> Result<String, Error> {
-    let mut buf = vec![0u8; bytes];
+    let mut buf = Zeroizing::new(vec![0u8; bytes]);
     SystemRandom::new()
         .fill(&mut buf)
         .map_err(|_| Error::Internal("the OS random source failed".into()))?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf))
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&buf))
 }
 
 /// The query of a URL as pairs; a parameter given twice is an error (RFC 6749 §3.1).
@@ -186,7 +200,7 @@ mod tests {
 
     fn config() -> Config {
         Config::from_json(
-            r#"{"appId":"app 1","appSecret":"s","appHost":"https://x.genauth.ai","redirectUri":"https://app/cb"}"#,
+            r#"{"appId":"app 1","appSecret":"s3cret-value","appHost":"https://x.genauth.ai","redirectUri":"https://app/cb"}"#,
         )
         .unwrap()
     }
@@ -210,6 +224,14 @@ mod tests {
         assert!(q.get("prompt").is_none());
         assert_eq!(r.code_verifier.len(), 43);
         assert_ne!(build("{}").unwrap().state, r.state);
+    }
+
+    #[test]
+    fn debug_shows_no_verifier() {
+        let r = build("{}").unwrap();
+        let shown = format!("{r:?} {r:#?}");
+        assert!(!shown.contains(r.code_verifier.as_str()), "{shown}");
+        assert!(shown.contains(&r.state), "{shown}");
     }
 
     #[test]

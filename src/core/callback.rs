@@ -3,19 +3,31 @@
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 use url::Url;
+use zeroize::Zeroizing;
 
 use super::authorize::unique_query;
 use super::error::Error;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Callback {
-    pub code: String,
+    /// Wiped from memory when dropped (the copy in `to_json`'s document is the caller's).
+    pub code: Zeroizing<String>,
     pub state: String,
+}
+
+// The code is a secret; the state was in the login URL.
+impl std::fmt::Debug for Callback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callback")
+            .field("code", &"[redacted]")
+            .field("state", &self.state)
+            .finish()
+    }
 }
 
 impl Callback {
     pub fn to_json(&self) -> Value {
-        json!({"code": self.code, "state": self.state})
+        json!({"code": self.code.as_str(), "state": self.state})
     }
 }
 
@@ -72,7 +84,7 @@ pub fn parse_callback(
     }
     match text("code") {
         Some(code) if !code.is_empty() => Ok(Callback {
-            code: code.to_owned(),
+            code: Zeroizing::new(code.to_owned()),
             state: expected.state.to_owned(),
         }),
         _ => Err(Error::InvalidArgument(
@@ -120,7 +132,7 @@ mod tests {
     fn good_callback_gives_the_code() {
         let c = parse("https://app/cb?code=c-1&state=st-1&iss=https%3A%2F%2Fx.genauth.ai%2Foidc")
             .unwrap();
-        assert_eq!(c.code, "c-1");
+        assert_eq!(c.code.as_str(), "c-1");
         let custom_scheme = CallbackExpectations {
             redirect_uri: Some("com.example.app:/cb"),
             ..expect("st-1")
@@ -128,7 +140,8 @@ mod tests {
         assert_eq!(
             parse_callback("com.example.app:/cb?code=c-2&state=st-1", &custom_scheme)
                 .unwrap()
-                .code,
+                .code
+                .as_str(),
             "c-2"
         );
     }
@@ -174,6 +187,14 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_no_code() {
+        let c = parse("https://app/cb?code=the-code-123&state=st-1").unwrap();
+        let shown = format!("{c:?} {c:#?}");
+        assert!(!shown.contains("the-code-123"), "{shown}");
+        assert!(shown.contains("st-1"), "{shown}");
+    }
+
+    #[test]
     fn empty_expected_state_is_refused() {
         let e = parse_callback("https://app/cb?code=c&state=", &expect("")).unwrap_err();
         assert_eq!(e.code(), "invalid_argument");
@@ -209,7 +230,7 @@ mod tests {
         let e = parse_callback("https://app/cb?code=c&state=st-1", &required).unwrap_err();
         assert_eq!(e.code(), "issuer_mismatch");
         let ok = "https://app/cb?code=c&state=st-1&iss=https%3A%2F%2Fx.genauth.ai%2Foidc";
-        assert_eq!(parse_callback(ok, &required).unwrap().code, "c");
+        assert_eq!(parse_callback(ok, &required).unwrap().code.as_str(), "c");
     }
 
     #[test]

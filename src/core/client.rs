@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+use zeroize::Zeroizing;
 
 use super::authorize::{build_authorize_url, AuthorizeOptions, AuthorizeRequest};
 use super::callback::{parse_callback, Callback, CallbackExpectations};
@@ -20,12 +21,25 @@ use super::transport::{self, build_http_client};
 pub type Tokens = Map<String, Value>;
 
 /// Per-call options of a code exchange.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ExchangeOptions {
-    /// The PKCE verifier of the login, when it used PKCE.
-    pub code_verifier: Option<String>,
+    /// The PKCE verifier of the login, when it used PKCE. Wiped from memory when dropped.
+    pub code_verifier: Option<Zeroizing<String>>,
     /// The nonce sent with the login request; the id_token must carry it.
     pub nonce: Option<String>,
+}
+
+// The verifier is a secret; the nonce is not (it travels in the login URL).
+impl std::fmt::Debug for ExchangeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExchangeOptions")
+            .field(
+                "code_verifier",
+                &self.code_verifier.as_ref().map(|_| "[redacted]"),
+            )
+            .field("nonce", &self.nonce)
+            .finish()
+    }
 }
 
 impl ExchangeOptions {
@@ -37,16 +51,21 @@ impl ExchangeOptions {
         };
         let mut options = ExchangeOptions::default();
         for (key, value) in &map {
-            let slot = match key.as_str() {
-                "codeVerifier" => &mut options.code_verifier,
-                "nonce" => &mut options.nonce,
+            let is_verifier = match key.as_str() {
+                "codeVerifier" => true,
+                "nonce" => false,
                 _ => return Err(invalid("unknown key (allowed: codeVerifier, nonce)")),
             };
-            *slot = match value {
+            let value = match value {
                 Value::Null => None,
                 Value::String(s) => Some(s.clone()),
                 _ => return Err(invalid("values must be strings")),
             };
+            if is_verifier {
+                options.code_verifier = value.map(Zeroizing::new);
+            } else {
+                options.nonce = value;
+            }
         }
         Ok(options)
     }
@@ -121,7 +140,7 @@ impl Client {
     ) -> Result<Tokens, Error> {
         let grant = Grant::AuthorizationCode {
             code,
-            code_verifier: options.code_verifier.as_deref(),
+            code_verifier: options.code_verifier.as_deref().map(String::as_str),
         };
         let checks = IdTokenChecks {
             nonce: options.nonce.as_deref(),
@@ -229,8 +248,7 @@ impl Client {
             // HS* id_tokens are signed with the client secret; a public client has none.
             let secret = self
                 .config
-                .app_secret
-                .as_deref()
+                .app_secret()
                 .ok_or(Error::IdTokenInvalid(IdTokenCheck::Alg))?;
             jsonwebtoken::DecodingKey::from_secret(secret.as_bytes())
         } else {
@@ -360,7 +378,7 @@ impl Client {
     pub async fn userinfo(&self, access_token: &str) -> Result<Map<String, Value>, Error> {
         check_token(access_token)?;
         let secrets = Secrets::new()
-            .with(self.config.app_secret.as_deref())
+            .with(self.config.app_secret())
             .with(Some(access_token));
         let call = async {
             let url = self
@@ -441,4 +459,27 @@ fn check_token(token: &str) -> Result<(), Error> {
         return Err(Error::InvalidArgument("the token is empty".into()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let options = ExchangeOptions::from_json(
+            r#"{"codeVerifier":"the-verifier-0123456789-0123456789-0123456789","nonce":"n-1"}"#,
+        )
+        .unwrap();
+        let config = Config::from_json(
+            r#"{"appId":"app-1","appSecret":"the-client-secret","appHost":"https://x.genauth.ai"}"#,
+        )
+        .unwrap();
+        let client = Client::new(config).unwrap();
+        let shown = format!("{options:?} {options:#?} {client:?} {client:#?}");
+        for secret in ["the-verifier", "the-client-secret"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("n-1") && shown.contains("app-1"), "{shown}");
+    }
 }

@@ -5,8 +5,10 @@ use serde_json::{Map, Value};
 use std::net::IpAddr;
 use std::time::Duration;
 use url::{Host, Url};
+use zeroize::Zeroizing;
 
 use super::error::Error;
+use super::redact::MIN_SECRET_CHARS;
 
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 pub const MAX_TIMEOUT_MS: u64 = 300_000;
@@ -75,8 +77,9 @@ impl std::fmt::Debug for ProxySetting {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Config {
     pub app_id: String,
-    /// Present whenever `auth_method` is not `None`.
-    pub app_secret: Option<String>,
+    /// Present whenever `auth_method` is not `None`; at least `MIN_SECRET_CHARS` characters.
+    /// Wiped from memory when the config is dropped (see `app_secret()` for a `&str`).
+    pub app_secret: Option<Zeroizing<String>>,
     /// Normalised: a scheme, no trailing `/`.
     pub app_host: Url,
     /// Kept exactly as given: the provider compares it byte for byte with the login request's.
@@ -152,7 +155,19 @@ impl Config {
         }
 
         let app_id = required_string(map, "appId")?;
-        let app_secret = optional_string(map, "appSecret")?.filter(|s| !s.is_empty());
+        let app_secret = optional_string(map, "appSecret")?
+            .filter(|s| !s.is_empty())
+            .map(Zeroizing::new);
+        // A secret this short is guessable, and a short value cannot be told apart from the
+        // words around it when it is removed from error messages.
+        if app_secret
+            .as_ref()
+            .is_some_and(|s| s.chars().count() < MIN_SECRET_CHARS)
+        {
+            return Err(invalid(format!(
+                "`appSecret` must be at least {MIN_SECRET_CHARS} characters"
+            )));
+        }
         let auth_method = match optional_string(map, "tokenEndPointAuthMethod")?.as_deref() {
             None | Some("client_secret_post") => AuthMethod::ClientSecretPost,
             Some("client_secret_basic") => AuthMethod::ClientSecretBasic,
@@ -222,6 +237,11 @@ impl Config {
         let base = url.path().trim_end_matches('/').to_owned();
         url.set_path(&format!("{base}/{}/{path}", self.protocol.path_segment()));
         url
+    }
+
+    /// The client secret, when there is one.
+    pub fn app_secret(&self) -> Option<&str> {
+        self.app_secret.as_deref().map(String::as_str)
     }
 
     pub fn timeout_ms(&self) -> u64 {

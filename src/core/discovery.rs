@@ -286,7 +286,7 @@ mod tests {
     #[test]
     fn discovery_is_under_oidc_whatever_the_protocol() {
         let c = Config::from_json(
-            r#"{"appId":"a","appSecret":"secret-123","appHost":"https://x/t/","protocol":"oauth"}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x/t/","protocol":"oauth"}"#,
         )
         .unwrap();
         assert_eq!(

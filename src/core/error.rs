@@ -8,7 +8,7 @@ use std::fmt;
 use super::id_token::IdTokenCheck;
 use super::redact::Secrets;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Error {
     /// A required pointer argument was NULL; names the argument.
     NullArgument(&'static str),
@@ -112,32 +112,27 @@ impl Error {
         }
     }
 
-    /// Removes every secret from every text this error carries. Provider text is hostile
-    /// input: a broken or malicious server may echo the secret or the code back to us.
+    /// Removes the secrets from the texts of this error that come from outside the library.
+    /// Provider text is hostile input: a broken or malicious server may echo the secret or the
+    /// code back to us, so the OAuth `error` and `error_description` are searched for every
+    /// secret, whatever its length (after being cut to a bounded length, see `PROVIDER_TEXT_KEPT`).
+    /// Transport and OS messages (`connect_failed`, `tls`) are searched for secrets of 8 characters
+    /// or more, so that a short value cannot garble them. Every other text is the library's own
+    /// words (fixed reasons, names of keys and arguments) and is left as is.
     pub fn redact(self, secrets: &Secrets) -> Error {
-        let r = |s: String| secrets.redact(&s);
+        let provider = |s: String| secrets.redact_cut(&s, PROVIDER_TEXT_KEPT);
         match self {
-            Error::InvalidConfig(m) => Error::InvalidConfig(r(m)),
-            Error::InvalidArgument(m) => Error::InvalidArgument(r(m)),
-            Error::ConnectFailed(m) => Error::ConnectFailed(r(m)),
-            Error::Tls(m) => Error::Tls(r(m)),
+            Error::ConnectFailed(m) => Error::ConnectFailed(secrets.redact_long(&m)),
+            Error::Tls(m) => Error::Tls(secrets.redact_long(&m)),
             Error::OAuth {
                 http_status,
                 error,
                 description,
             } => Error::OAuth {
                 http_status,
-                error: r(error),
-                description: description.map(r),
+                error: provider(error),
+                description: description.map(provider),
             },
-            Error::InvalidResponse {
-                reason,
-                http_status,
-            } => Error::InvalidResponse {
-                reason: r(reason),
-                http_status,
-            },
-            Error::Internal(m) => Error::Internal(r(m)),
             Error::AfterGrant {
                 cause,
                 refresh_token,
@@ -224,8 +219,28 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+// The code and the status only: provider and transport texts may hold what `redact` did not see
+// (a debug line printed before redaction, or a secret shorter than it looks for).
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("code", &self.code());
+        if let Some(status) = self.http_status() {
+            d.field("http_status", &status);
+        }
+        if let Error::IdTokenInvalid(check) = self.cause() {
+            d.field("reason", &check.as_str());
+        }
+        d.finish()
+    }
+}
+
 /// Longest provider text shown; a hostile server could send megabytes of description.
 const MAX_PROVIDER_TEXT: usize = 512;
+
+/// Provider text kept for redaction: what is shown, plus room for a secret (in any of its forms)
+/// that starts before the cut to be found whole. Bounds the cost of redaction too.
+pub const PROVIDER_TEXT_KEPT: usize = MAX_PROVIDER_TEXT + 8192;
 
 /// Provider text cut to `MAX_PROVIDER_TEXT` characters. Applied when an error is shown, so after
 /// `redact`: a secret that straddles the cut is replaced whole instead of surviving in part.
@@ -233,5 +248,122 @@ fn bounded(s: &str) -> Cow<'_, str> {
     match s.char_indices().nth(MAX_PROVIDER_TEXT) {
         Some((i, _)) => Cow::Owned(format!("{}…", &s[..i])),
         None => Cow::Borrowed(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::redact::REDACTED;
+
+    fn secrets() -> Secrets {
+        Secrets::new()
+            .with(Some("s"))
+            .with(Some("characters"))
+            .with(Some("client-secret-value"))
+    }
+
+    #[test]
+    fn the_librarys_own_words_are_not_redacted() {
+        let own = [
+            Error::InvalidArgument(
+                "`code_verifier` must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636)"
+                    .into(),
+            ),
+            Error::InvalidConfig("`appSecret` must be a string".into()),
+            Error::InvalidResponse {
+                reason: "the reply is not a JSON object".into(),
+                http_status: Some(200),
+            },
+            Error::Internal("the OS random source failed".into()),
+        ];
+        for e in own {
+            assert_eq!(e.clone().redact(&secrets()), e);
+        }
+    }
+
+    #[test]
+    fn transport_text_is_redacted_of_long_secrets_only() {
+        let e = Error::ConnectFailed("Connection refused (client-secret-value)".into());
+        assert_eq!(
+            e.redact(&secrets()),
+            Error::ConnectFailed("Connection refused ([redacted])".into())
+        );
+        let e = Error::Tls("invalid peer certificate: characters".into());
+        assert_eq!(
+            e.redact(&secrets()),
+            Error::Tls("invalid peer certificate: [redacted]".into())
+        );
+    }
+
+    #[test]
+    fn provider_text_is_redacted_of_every_secret() {
+        let e = Error::OAuth {
+            http_status: Some(400),
+            error: "invalid_grant s".into(),
+            description: Some("client-secret-value%20is wrong".into()),
+        };
+        let doc = e.redact(&secrets()).to_json();
+        assert_eq!(doc["oauth_error"], "invalid_grant [redacted]");
+        assert_eq!(
+            doc["oauth_error_description"],
+            "[redacted]%20i[redacted] wrong"
+        );
+    }
+
+    #[test]
+    fn provider_text_is_cut_before_redaction() {
+        let long = format!(
+            "{}client-secret-value{}",
+            "x".repeat(505),
+            "y".repeat(1 << 20)
+        );
+        let e = Error::OAuth {
+            http_status: Some(400),
+            error: "invalid_grant".into(),
+            description: Some(long),
+        };
+        let Error::OAuth {
+            description: Some(d),
+            ..
+        } = e.redact(&secrets())
+        else {
+            unreachable!()
+        };
+        // The secret, 8180 of the 1 MiB of `y`, and a mark that the text was cut.
+        let kept_y = PROVIDER_TEXT_KEPT - 505 - "client-secret-value".len();
+        assert_eq!(d.chars().count(), 505 + REDACTED.len() + kept_y + 1);
+        assert!(d.starts_with(&format!("{}[redacted]y", "x".repeat(505))));
+        assert!(d.ends_with('…'));
+    }
+
+    #[test]
+    fn debug_shows_the_code_and_status_not_the_texts() {
+        let errors = [
+            Error::OAuth {
+                http_status: Some(400),
+                error: "invalid_grant hush-1".into(),
+                description: Some("hush-2".into()),
+            },
+            Error::ConnectFailed("hush-3".into()),
+            Error::Tls("hush-4".into()),
+            Error::InvalidArgument("hush-5".into()),
+            Error::InvalidConfig("hush-6".into()),
+            Error::InvalidResponse {
+                reason: "hush-7".into(),
+                http_status: None,
+            },
+            Error::Internal("hush-8".into()),
+        ];
+        for e in errors {
+            let shown = format!("{e:?} {e:#?}");
+            assert!(!shown.contains("hush"), "{shown}");
+            assert!(shown.contains(e.code()), "{shown}");
+        }
+        let e = Error::HttpStatus { http_status: 502 };
+        assert_eq!(
+            format!("{e:?}"),
+            r#"Error { code: "http_status", http_status: 502 }"#
+        );
     }
 }

@@ -67,7 +67,7 @@ impl IdTokenCheck {
 }
 
 /// What the token must say.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Expectations<'a> {
     pub issuer: &'a str,
     pub client_id: &'a str,
@@ -79,6 +79,22 @@ pub struct Expectations<'a> {
     pub subject: Option<&'a str>,
     /// Discovery's `id_token_signing_alg_values_supported`, when it lists them.
     pub allowed_algs: Option<&'a [String]>,
+}
+
+// The access token (checked against `at_hash`) is a secret.
+impl std::fmt::Debug for Expectations<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Expectations")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("nonce", &self.nonce)
+            .field("access_token", &self.access_token.map(|_| "[redacted]"))
+            .field("leeway_seconds", &self.leeway_seconds)
+            .field("now", &self.now)
+            .field("subject", &self.subject)
+            .field("allowed_algs", &self.allowed_algs)
+            .finish()
+    }
 }
 
 /// The header fields that select the key.

@@ -7,6 +7,7 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::client::{Client, Tokens};
 use super::error::Error;
@@ -35,6 +36,28 @@ struct State {
     last_error: Option<Error>,
     /// Set when the provider rejected the refresh token: asking again cannot succeed.
     dead: Option<Error>,
+}
+
+// The held tokens are wiped from memory when the session is dropped (what `tokens` and
+// `fresh_tokens` hand out are the caller's copies, and so are serde_json's parse buffers).
+impl Drop for State {
+    fn drop(&mut self) {
+        wipe(std::mem::take(&mut self.tokens));
+    }
+}
+
+/// Zeroes every string of a token document (keys are not secrets, values may be), without
+/// recursion: the document may be nested as deep as its parser allowed.
+fn wipe(tokens: Tokens) {
+    let mut pending: Vec<Value> = vec![Value::Object(tokens)];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::String(mut s) => s.zeroize(),
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
 }
 
 fn now() -> u64 {
@@ -119,7 +142,10 @@ impl Session {
         }
         let (refresh_token, subject) = {
             let state = self.lock(limit)?;
-            let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+            let text = |v: Option<&Value>| {
+                v.and_then(Value::as_str)
+                    .map(|t| Zeroizing::new(t.to_owned()))
+            };
             (
                 text(state.tokens.get("refresh_token")).ok_or(Error::NoRefreshToken)?,
                 // The user these tokens belong to: a refresh must not switch to another one.
@@ -131,16 +157,21 @@ impl Session {
                 ),
             )
         };
-        let result = client.refresh_for(&refresh_token, subject.as_deref()).await;
+        let result = client
+            .refresh_for(&refresh_token, subject.as_ref().map(|s| s.as_str()))
+            .await;
         let mut state = self.lock(limit)?;
         let outcome = match result {
             Ok(mut fresh) => {
                 // RFC 6749 §6: a reply without a refresh token leaves the old one valid.
                 if !fresh.contains_key("refresh_token") {
-                    fresh.insert("refresh_token".into(), Value::String(refresh_token));
+                    fresh.insert(
+                        "refresh_token".into(),
+                        Value::String(refresh_token.as_str().to_owned()),
+                    );
                 }
                 state.expires_at = expires_at(&fresh, now());
-                state.tokens = fresh.clone();
+                wipe(std::mem::replace(&mut state.tokens, fresh.clone()));
                 state.last_error = None;
                 Ok(fresh)
             }

@@ -74,7 +74,8 @@ fn is_token(v: &Value) -> bool {
 }
 
 pub fn oauth_error(status: Option<u16>, obj: &Map<String, Value>) -> Error {
-    // Kept whole here and cut only when shown (`Error::to_json`), after redaction: cut first, a
+    // Kept whole here. Redaction (`Error::redact`) first cuts it to `PROVIDER_TEXT_KEPT`
+    // characters, and it is cut to 512 only when shown, after redaction: cut first to 512, a
     // secret straddling the cut would survive in part.
     let text = |key: &str| obj.get(key).and_then(Value::as_str).map(str::to_owned);
     Error::OAuth {

@@ -2,13 +2,14 @@
 
 use base64::Engine as _;
 use url::Url;
+use zeroize::Zeroizing;
 
 use super::config::{AuthMethod, Config};
 use super::error::Error;
 use super::redact::Secrets;
 
 /// What the caller wants from the token endpoint.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum Grant<'a> {
     AuthorizationCode {
         code: &'a str,
@@ -19,14 +20,38 @@ pub enum Grant<'a> {
     },
 }
 
+// The grant's kind only: every field is a secret.
+impl std::fmt::Debug for Grant<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Grant::AuthorizationCode { code_verifier, .. } => f
+                .debug_struct("AuthorizationCode")
+                .field("pkce", &code_verifier.is_some())
+                .finish_non_exhaustive(),
+            Grant::RefreshToken { .. } => f.debug_struct("RefreshToken").finish_non_exhaustive(),
+        }
+    }
+}
+
 /// An HTTP POST with a form body, ready for any transport.
 #[derive(Clone, PartialEq, Eq)]
 pub struct FormPost {
     pub url: Url,
     pub headers: Vec<(&'static str, String)>,
-    pub body: String,
+    /// Holds the client secret and the grant's secrets; wiped from memory when dropped (the
+    /// copy the HTTP stack sends is not: see `transport::send`).
+    pub body: Zeroizing<String>,
     /// Everything secret in this request, for scrubbing whatever comes back.
     pub secrets: Secrets,
+}
+
+// The header values include the Basic credentials.
+impl Drop for FormPost {
+    fn drop(&mut self) {
+        for (_, value) in &mut self.headers {
+            zeroize::Zeroize::zeroize(value);
+        }
+    }
 }
 
 impl std::fmt::Debug for FormPost {
@@ -43,7 +68,7 @@ pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 /// The secrets of one grant: the client secret and the grant's code, verifier or refresh token
 /// (the Basic credentials are added by `authenticated_post`, which makes them).
 pub fn grant_secrets(config: &Config, grant: Grant<'_>) -> Secrets {
-    let secrets = Secrets::new().with(config.app_secret.as_deref());
+    let secrets = Secrets::new().with(config.app_secret());
     match grant {
         Grant::AuthorizationCode {
             code,
@@ -105,7 +130,7 @@ pub fn authenticated_post(
         ("x-genauth-app-id", config.app_id.clone()),
     ];
     let mut form = url::form_urlencoded::Serializer::new(String::new());
-    let secret = config.app_secret.as_deref().unwrap_or_default();
+    let secret = config.app_secret().unwrap_or_default();
     secrets.add(secret);
     match config.auth_method {
         AuthMethod::ClientSecretPost => {
@@ -113,9 +138,11 @@ pub fn authenticated_post(
             form.append_pair("client_secret", secret);
         }
         AuthMethod::ClientSecretBasic => {
-            let credentials = basic_credentials(&config.app_id, secret);
+            let credentials = Zeroizing::new(basic_credentials(&config.app_id, secret));
             secrets.add(&credentials);
-            headers.push(("authorization", format!("Basic {credentials}")));
+            // A server that does not follow RFC 6749 §2.3.1 may echo base64 of the raw pair.
+            secrets.add(&Zeroizing::new(format!("{}:{secret}", config.app_id)));
+            headers.push(("authorization", format!("Basic {}", credentials.as_str())));
         }
         AuthMethod::None => {
             form.append_pair("client_id", &config.app_id);
@@ -127,7 +154,7 @@ pub fn authenticated_post(
     FormPost {
         url,
         headers,
-        body: form.finish(),
+        body: Zeroizing::new(form.finish()),
         secrets,
     }
 }

@@ -47,7 +47,11 @@ pub fn build_http_client(
 }
 
 pub async fn send(http: &reqwest::Client, request: &FormPost) -> Result<HttpReply, Error> {
-    let mut builder = http.post(request.url.clone()).body(request.body.clone());
+    // This copy belongs to the HTTP stack (reqwest, hyper, the socket buffers) and is not wiped
+    // when it is done with it; the request's own body is.
+    let mut builder = http
+        .post(request.url.clone())
+        .body(String::clone(&request.body));
     for (name, value) in &request.headers {
         builder = builder.header(*name, value);
     }

@@ -148,7 +148,7 @@ pub unsafe extern "C" fn genauth_client_exchange_code(
                 )
             };
             let options = ExchangeOptions {
-                code_verifier: verifier.map(str::to_owned),
+                code_verifier: verifier.map(|v| v.to_owned().into()),
                 nonce: None,
             };
             runtime::block_on(client.exchange_code(code, &options))?

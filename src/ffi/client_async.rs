@@ -5,6 +5,7 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use super::boundary::{into_c_string, optional_str, panic_document, required_str};
 use super::client::{client_ref, genauth_client};
@@ -29,8 +30,10 @@ pub type genauth_callback =
 ///
 /// Returns 0 when the call was accepted: `cb` then runs exactly once, with a result document,
 /// argument errors (NULL client, invalid UTF-8, ...) included. Returns -1, and calls nothing,
-/// when `cb` is NULL. The client may be freed while calls are in flight: they complete, and their
-/// callbacks run, as if it had not been.
+/// when `cb` is NULL. Returns -2, and calls nothing, when the library could start no thread to
+/// run the call and deliver its result (the process is at its thread or memory limit); the call
+/// may be retried later. The client may be freed while calls are in flight: they complete, and
+/// their callbacks run, as if it had not been.
 ///
 /// # Safety
 /// `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is
@@ -46,7 +49,7 @@ pub unsafe extern "C" fn genauth_client_exchange_code_async(
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
     let call = read_args(|| unsafe {
         let client = client_ref(client)?;
-        let code = required_str(code, "code")?.to_owned();
+        let code = Zeroizing::new(required_str(code, "code")?.to_owned());
         let options = match optional_str(options_json, "options_json")? {
             Some(json) => ExchangeOptions::from_json(json)?,
             None => ExchangeOptions::default(),
@@ -65,7 +68,9 @@ pub unsafe extern "C" fn genauth_client_exchange_code_async(
 /// Starts a refresh without blocking; the result arrives through `cb`.
 ///
 /// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
-/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+/// nothing when `cb` is NULL, -2 and calls nothing when the library could start no thread to run
+/// the call and deliver its result (the process is at its thread or memory limit). The client
+/// may be freed while calls are in flight.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `refresh_token` is NULL or NUL-terminated; `user_data` is
@@ -80,7 +85,7 @@ pub unsafe extern "C" fn genauth_client_refresh_async(
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
     let call = read_args(|| unsafe {
         let client = client_ref(client)?;
-        let token = required_str(refresh_token, "refresh_token")?.to_owned();
+        let token = Zeroizing::new(required_str(refresh_token, "refresh_token")?.to_owned());
         Ok((client, token))
     });
     submit(cb, user_data, async move {
@@ -284,7 +289,11 @@ impl Delivery {
 
 /// Runs `work` on the runtime and hands its result document to `cb` exactly once. The callback
 /// runs on the blocking pool, so a slow callback cannot stall the workers that drive sockets, and
-/// a panic in `work` still produces a document.
+/// a panic in `work` still produces a document. Returns 0, -1 (no callback) or -2 (no thread
+/// could be started: nothing runs, the callback is never called). No panic leaves it: starting
+/// the runtime is guarded (tokio panics when the OS refuses its threads; `runtime::shared` turns
+/// that into an error, and any other panic is caught here), and spawning a task on a running
+/// runtime starts no thread.
 pub(crate) fn submit(
     cb: genauth_callback,
     user_data: *mut c_void,
@@ -294,7 +303,12 @@ pub(crate) fn submit(
         return -1;
     };
     let delivery = Delivery { cb, user_data };
-    match runtime::shared() {
+    let shared = catch_unwind(runtime::shared).unwrap_or_else(|_| {
+        Err(Error::Internal(
+            "could not start the runtime threads".into(),
+        ))
+    });
+    match shared {
         Ok(shared) => {
             shared.runtime().spawn(async move {
                 let result = tokio::spawn(work)
@@ -304,11 +318,100 @@ pub(crate) fn submit(
                     delivery.deliver(result)
                 }));
             });
+            0
         }
-        Err(e) => {
-            // No runtime: still exactly one callback, still not on the caller's thread.
-            std::thread::spawn(move || delivery.deliver(document::failure(&e)));
+        // No runtime: still exactly one callback, still not on the caller's thread, if the OS
+        // gives us a thread at all.
+        Err(e) => deliver_on_new_thread(delivery, document::failure(&e), spawn_named),
+    }
+}
+
+/// Something that starts a thread running a job, or says why it could not.
+type Spawner = fn(Box<dyn FnOnce() + Send>) -> std::io::Result<()>;
+
+/// Hands `result` to the callback on a thread of its own, started by `spawn`: 0, or -2 when no
+/// thread could be started (the callback is then never called, and is dropped uncalled).
+fn deliver_on_new_thread(delivery: Delivery, result: Value, spawn: Spawner) -> i32 {
+    let job = Box::new(move || delivery.deliver(result));
+    // A panic while starting the thread (std reports failures as errors, but this is the C
+    // boundary) counts as a failure: the job was not started.
+    match catch_unwind(AssertUnwindSafe(|| spawn(job))) {
+        Ok(Ok(())) => 0,
+        Ok(Err(_)) | Err(_) => -2,
+    }
+}
+
+/// `std::thread::spawn` without its panic when the OS refuses a thread.
+fn spawn_named(job: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("genauth-callback".into())
+        .spawn(job)
+        .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+    use std::sync::mpsc;
+
+    unsafe extern "C" fn record(user_data: *mut c_void, result: *mut c_char) {
+        // SAFETY: `user_data` is the boxed sender of the test, used once.
+        let tx = unsafe { Box::from_raw(user_data.cast::<mpsc::Sender<String>>()) };
+        // SAFETY: a library string, read here and released once below.
+        let text = unsafe { CStr::from_ptr(result) }
+            .to_string_lossy()
+            .into_owned();
+        // SAFETY: as above.
+        unsafe { crate::ffi::strings::genauth_string_free(result) };
+        let _ = tx.send(text);
+    }
+
+    fn delivery() -> (Delivery, mpsc::Receiver<String>) {
+        let (tx, rx) = mpsc::channel();
+        let user_data = Box::into_raw(Box::new(tx)).cast::<c_void>();
+        (
+            Delivery {
+                cb: record,
+                user_data,
+            },
+            rx,
+        )
+    }
+
+    fn doc() -> Value {
+        document::failure(&Error::Internal(
+            "could not start the runtime threads".into(),
+        ))
+    }
+
+    #[test]
+    fn delivers_on_a_new_thread() {
+        let (delivery, rx) = delivery();
+        assert_eq!(deliver_on_new_thread(delivery, doc(), spawn_named), 0);
+        let text = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        assert!(text.contains("\"internal\""), "{text}");
+    }
+
+    #[test]
+    fn no_thread_is_minus_two_and_no_callback() {
+        fn refuse(_: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
+            Err(std::io::Error::from(std::io::ErrorKind::WouldBlock))
+        }
+        fn panic(_: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
+            panic!("failed to spawn thread")
+        }
+        for spawn in [refuse as Spawner, panic] {
+            let (delivery, rx) = delivery();
+            let user_data = delivery.user_data;
+            assert_eq!(deliver_on_new_thread(delivery, doc(), spawn), -2);
+            // The job, and with it the callback, was dropped uncalled.
+            assert_eq!(
+                rx.recv_timeout(std::time::Duration::from_millis(100)),
+                Err(mpsc::RecvTimeoutError::Timeout)
+            );
+            // SAFETY: the callback never ran, so the sender is still ours.
+            drop(unsafe { Box::from_raw(user_data.cast::<mpsc::Sender<String>>()) });
         }
     }
-    0
 }

@@ -49,7 +49,7 @@ unsafe fn exchange_code(
     };
     let client = shared_pool_client(config_json)?;
     let options = ExchangeOptions {
-        code_verifier: code_verifier.map(str::to_owned),
+        code_verifier: code_verifier.map(|v| v.to_owned().into()),
         nonce: None,
     };
     runtime::block_on(client.exchange_code(code, &options))?

@@ -489,7 +489,7 @@ static void test_client_new_bad_config(void) {
          "invalid_config"},
         {"{\"appSecret\":\"app-post-secret\",\"appHost\":\"http://127.0.0.1:1\"}",
          "invalid_config"},
-        {"{\"appId\":\"" BAD_UTF8 "\",\"appSecret\":\"s\",\"appHost\":\"http://127.0.0.1:1\"}",
+        {"{\"appId\":\"" BAD_UTF8 "\",\"appSecret\":\"s3cret-value\",\"appHost\":\"http://127.0.0.1:1\"}",
          "invalid_utf8"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -649,7 +649,7 @@ static void test_invalid_config(void) {
              host);
     const char *whole[] = {
         "", "{", "not json", "[]", "null", "\"appId\"", "{\"appId\":\"app-post\"}",
-        "{\"appId\":\"app-post\",\"appSecret\":\"s\",\"appHost\":\"http://127.0.0.1:1\"} trailing",
+        "{\"appId\":\"app-post\",\"appSecret\":\"s3cret-value\",\"appHost\":\"http://127.0.0.1:1\"} trailing",
     };
     const char *additions[] = {
         ",\"appid\":\"x\"",                           /* unknown key (case matters) */
@@ -683,12 +683,14 @@ static void test_invalid_config(void) {
         "{\"appId\":\"app-post\",\"appSecret\":[],\"appHost\":\"http://127.0.0.1:1\"}",
         /* appSecret missing with client_secret_post (the default) */
         "{\"appId\":\"app-post\",\"appHost\":\"http://127.0.0.1:1\"}",
+        /* appSecret shorter than 8 characters */
+        "{\"appId\":\"app-post\",\"appSecret\":\"short\",\"appHost\":\"http://127.0.0.1:1\"}",
         /* appSecret missing with client_secret_basic */
         "{\"appId\":\"app-basic\",\"appHost\":\"http://127.0.0.1:1\","
         "\"tokenEndPointAuthMethod\":\"client_secret_basic\"}",
         /* a bad URL */
-        "{\"appId\":\"app-post\",\"appSecret\":\"s\",\"appHost\":\"http://\"}",
-        "{\"appId\":\"app-post\",\"appSecret\":\"s\",\"appHost\":\"http://127.0.0.1:1\","
+        "{\"appId\":\"app-post\",\"appSecret\":\"s3cret-value\",\"appHost\":\"http://\"}",
+        "{\"appId\":\"app-post\",\"appSecret\":\"s3cret-value\",\"appHost\":\"http://127.0.0.1:1\","
         "\"redirectUri\":\"not a url\"}",
     };
     for (size_t i = 0; i < sizeof replaced / sizeof *replaced; i++) configs[n++] = replaced[i];

@@ -145,7 +145,7 @@ int main(void) {
     }
     char config[512];
     snprintf(config, sizeof config,
-             "{\"appId\":\"app-dlopen\",\"appSecret\":\"s\",\"appHost\":\"%s\","
+             "{\"appId\":\"app-dlopen\",\"appSecret\":\"s3cret-value\",\"appHost\":\"%s\","
              "\"redirectUri\":\"http://127.0.0.1:8976/callback\",\"timeoutMs\":30000}",
              url);
 

@@ -236,9 +236,9 @@ TEST(types) {
 TEST(bad_config_is_invalid_config) {
     const std::string configs[] = {
         "not json",
-        R"({"appId":"app-post","appSecret":"s","appHost":")" + support::dev_url() + R"(","apHost":"x"})",
-        R"({"appId":"app-post","appSecret":"s"})",
-        R"({"appId":1,"appSecret":"s","appHost":"https://example.com"})",
+        R"({"appId":"app-post","appSecret":"s3cret-value","appHost":")" + support::dev_url() + R"(","apHost":"x"})",
+        R"({"appId":"app-post","appSecret":"s3cret-value"})",
+        R"({"appId":1,"appSecret":"s3cret-value","appHost":"https://example.com"})",
         std::string("{\"appId\":\"a\0\"}", 14), // a NUL byte inside
     };
     for (const std::string& cfg : configs) {

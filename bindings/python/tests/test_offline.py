@@ -165,7 +165,7 @@ def test_exit_with_async_calls_in_flight_is_clean() -> None:
             result = run_python(
                 f"""
                 import asyncio, time, libgenauth
-                client = libgenauth.Client(app_id="a", app_secret="s",
+                client = libgenauth.Client(app_id="a", app_secret="s3cret-value",
                                            app_host="http://127.0.0.1:{port}", timeout_ms=50)
                 async def main():
                     for _ in range(300):
@@ -212,13 +212,15 @@ def test_bad_option_values_are_invalid_config() -> None:
         {"clock_skew_seconds": 601},
     ):
         with pytest.raises(libgenauth.ConfigError) as caught:
-            libgenauth.Client(app_id="a", app_secret="s", app_host="https://example.com", **kwargs)
+            libgenauth.Client(
+                app_id="a", app_secret="s3cret-value", app_host="https://example.com", **kwargs
+            )
         assert caught.value.code == "invalid_config", kwargs
 
 
 def test_plain_http_to_a_remote_host_is_insecure_transport() -> None:
     with pytest.raises(libgenauth.ConfigError) as caught:
-        libgenauth.Client(app_id="a", app_secret="s", app_host="http://example.com")
+        libgenauth.Client(app_id="a", app_secret="s3cret-value", app_host="http://example.com")
     assert caught.value.code == "insecure_transport"
     config = local_config(appHost="http://example.com")
     with pytest.raises(libgenauth.ConfigError) as caught:

@@ -4,7 +4,8 @@ fn parse(json: &str) -> Result<Config, Error> {
     Config::from_json(json)
 }
 
-const MINIMAL: &str = r#"{"appId":"a","appSecret":"s","appHost":"https://x.genauth.ai"}"#;
+const MINIMAL: &str =
+    r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x.genauth.ai"}"#;
 
 #[test]
 fn defaults_are_the_contracts() {
@@ -21,7 +22,7 @@ fn defaults_are_the_contracts() {
 #[test]
 fn every_key_is_accepted() {
     let c = parse(
-        r#"{"appId":"a","appSecret":"s","appHost":"https://x.genauth.ai/","redirectUri":"https://app/cb",
+        r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x.genauth.ai/","redirectUri":"https://app/cb",
             "tokenEndPointAuthMethod":"client_secret_basic","protocol":"oauth","timeoutMs":1234,
             "validateIdToken":false,"clockSkewSeconds":0}"#,
     )
@@ -39,12 +40,13 @@ fn every_key_is_accepted() {
 
 #[test]
 fn app_host_is_normalised() {
-    let c = parse(r#"{"appId":"a","appSecret":"s","appHost":"x.genauth.ai/"}"#).unwrap();
+    let c = parse(r#"{"appId":"a","appSecret":"s3cret-value","appHost":"x.genauth.ai/"}"#).unwrap();
     assert_eq!(
         c.endpoint("token").as_str(),
         "https://x.genauth.ai/oidc/token"
     );
-    let c = parse(r#"{"appId":"a","appSecret":"s","appHost":"https://x.io/tenant/"}"#).unwrap();
+    let c = parse(r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x.io/tenant/"}"#)
+        .unwrap();
     assert_eq!(
         c.endpoint("token").as_str(),
         "https://x.io/tenant/oidc/token"
@@ -53,8 +55,8 @@ fn app_host_is_normalised() {
 
 #[test]
 fn unknown_and_misspelt_keys_are_rejected() {
-    let e =
-        parse(r#"{"appId":"a","appSecret":"s","appHost":"https://x","appid":"b"}"#).unwrap_err();
+    let e = parse(r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","appid":"b"}"#)
+        .unwrap_err();
     assert_eq!(e.code(), "invalid_config");
     assert!(e.to_string().contains("`appid`"), "{e}");
 }
@@ -62,63 +64,66 @@ fn unknown_and_misspelt_keys_are_rejected() {
 #[test]
 fn required_keys_and_types() {
     for (json, needle) in [
-        (r#"{"appSecret":"s","appHost":"https://x"}"#, "appId"),
-        (r#"{"appId":"a","appSecret":"s"}"#, "appHost"),
+        (
+            r#"{"appSecret":"s3cret-value","appHost":"https://x"}"#,
+            "appId",
+        ),
+        (r#"{"appId":"a","appSecret":"s3cret-value"}"#, "appHost"),
         (r#"{"appId":"a","appHost":"https://x"}"#, "appSecret"),
         (
-            r#"{"appId":"","appSecret":"s","appHost":"https://x"}"#,
+            r#"{"appId":"","appSecret":"s3cret-value","appHost":"https://x"}"#,
             "appId",
         ),
         (
-            r#"{"appId":1,"appSecret":"s","appHost":"https://x"}"#,
+            r#"{"appId":1,"appSecret":"s3cret-value","appHost":"https://x"}"#,
             "appId",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://x","timeoutMs":0}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","timeoutMs":0}"#,
             "timeoutMs",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://x","timeoutMs":300001}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","timeoutMs":300001}"#,
             "timeoutMs",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://x","timeoutMs":1.5}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","timeoutMs":1.5}"#,
             "timeoutMs",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://x","clockSkewSeconds":601}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","clockSkewSeconds":601}"#,
             "clockSkewSeconds",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://x","validateIdToken":"yes"}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","validateIdToken":"yes"}"#,
             "validateIdToken",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://x","protocol":"saml"}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","protocol":"saml"}"#,
             "protocol",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://x","tokenEndPointAuthMethod":"private_key_jwt"}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","tokenEndPointAuthMethod":"private_key_jwt"}"#,
             "tokenEndPointAuthMethod",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://x","redirectUri":"/relative"}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","redirectUri":"/relative"}"#,
             "redirectUri",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://x","caCertPem":"not a pem"}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","caCertPem":"not a pem"}"#,
             "caCertPem",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"ftp://x"}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"ftp://x"}"#,
             "appHost",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://u:p@x"}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://u:p@x"}"#,
             "appHost",
         ),
         (
-            r#"{"appId":"a","appSecret":"s","appHost":"https://"}"#,
+            r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://"}"#,
             "appHost",
         ),
         ("[1,2]", "object"),
@@ -147,7 +152,7 @@ fn plain_http_only_for_loopback() {
         "http://127.8.9.10",
         "http://[::1]:80",
     ] {
-        let json = format!(r#"{{"appId":"a","appSecret":"s","appHost":"{host}"}}"#);
+        let json = format!(r#"{{"appId":"a","appSecret":"s3cret-value","appHost":"{host}"}}"#);
         assert!(parse(&json).is_ok(), "{host}");
     }
     for host in [
@@ -156,7 +161,7 @@ fn plain_http_only_for_loopback() {
         "http://localhost.evil.com",
         "http://[::2]",
     ] {
-        let json = format!(r#"{{"appId":"a","appSecret":"s","appHost":"{host}"}}"#);
+        let json = format!(r#"{{"appId":"a","appSecret":"s3cret-value","appHost":"{host}"}}"#);
         assert_eq!(
             parse(&json).unwrap_err().code(),
             "insecure_transport",
@@ -170,7 +175,7 @@ fn no_error_quotes_a_value() {
     let secret = "TOPSECRET-value-123";
     for json in [
         format!(r#"{{"appId":"a","appSecret":["{secret}"],"appHost":"https://x"}}"#),
-        format!(r#"{{"appId":"a","appSecret":"s","appHost":"{secret} x"}}"#),
+        format!(r#"{{"appId":"a","appSecret":"s3cret-value","appHost":"{secret} x"}}"#),
         format!(
             r#"{{"appId":"a","appSecret":"{secret}","appHost":"https://x","timeoutMs":"{secret}"}}"#
         ),
@@ -186,15 +191,45 @@ fn no_error_quotes_a_value() {
 #[test]
 fn debug_hides_the_secret() {
     let c = parse(MINIMAL).unwrap();
-    let shown = format!("{c:?}");
-    assert!(!shown.contains("\"s\""), "{shown}");
+    let shown = format!("{c:?} {c:#?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+}
+
+#[test]
+fn short_app_secret_is_refused_naming_the_key_only() {
+    // Characters, not bytes: seven two-byte characters are too short.
+    for secret in ["short", "s", "1234567", "ééééééé"] {
+        let json = format!(r#"{{"appId":"a","appSecret":"{secret}","appHost":"https://x"}}"#);
+        let e = parse(&json).unwrap_err();
+        assert_eq!(e.code(), "invalid_config", "{secret}");
+        assert_eq!(
+            e.to_string(),
+            "invalid config: `appSecret` must be at least 8 characters"
+        );
+    }
+    // Also with a public client: the value would still be used (HS256 id_tokens).
+    let e = parse(
+        r#"{"appId":"a","appSecret":"short","appHost":"https://x","tokenEndPointAuthMethod":"none"}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "invalid_config");
+    for secret in ["12345678", "éééééééé"] {
+        let json = format!(r#"{{"appId":"a","appSecret":"{secret}","appHost":"https://x"}}"#);
+        assert_eq!(parse(&json).unwrap().app_secret(), Some(secret));
+    }
+    // An empty appSecret is no secret, as before.
+    let c = parse(
+        r#"{"appId":"a","appSecret":"","appHost":"https://x","tokenEndPointAuthMethod":"none"}"#,
+    )
+    .unwrap();
+    assert_eq!(c.app_secret(), None);
 }
 
 #[test]
 fn proxy_is_the_environment_none_or_an_http_url() {
     let with = |value: &str| {
         parse(&format!(
-            r#"{{"appId":"a","appSecret":"s","appHost":"https://x","proxy":{value}}}"#
+            r#"{{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","proxy":{value}}}"#
         ))
     };
     assert_eq!(parse(MINIMAL).unwrap().proxy, ProxySetting::Environment);
@@ -234,7 +269,7 @@ fn proxy_is_the_environment_none_or_an_http_url() {
 #[test]
 fn debug_hides_the_proxy_credentials() {
     let c = parse(
-        r#"{"appId":"a","appSecret":"s","appHost":"https://x",
+        r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x",
             "proxy":"http://proxy-user:pw-SECRET@proxy.example:3128/path"}"#,
     )
     .unwrap();

@@ -264,6 +264,7 @@ fn reasons_are_the_contracts() {
         (IdTokenCheck::AtHash, "at_hash"),
         (IdTokenCheck::Malformed, "malformed"),
         (IdTokenCheck::KeysUnavailable, "keys_unavailable"),
+        (IdTokenCheck::Sub, "sub"),
     ];
     for (check, name) in all {
         assert_eq!(check.as_str(), name);
@@ -360,4 +361,15 @@ fn a_refresh_must_keep_the_subject() {
     assert_eq!(check(&token, &key, &exp).unwrap_err(), IdTokenCheck::Sub);
     exp.subject = Some("user-1");
     assert!(check(&token, &key, &exp).is_ok());
+}
+
+#[test]
+fn debug_of_expectations_hides_the_access_token() {
+    let e = Expectations {
+        access_token: Some("the-access-token-5f4e"),
+        ..expected()
+    };
+    let shown = format!("{e:?} {e:#?}");
+    assert!(!shown.contains("the-access-token"), "{shown}");
+    assert!(shown.contains(ISS), "{shown}");
 }

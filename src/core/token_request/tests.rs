@@ -26,7 +26,7 @@ fn post_puts_credentials_in_the_body_in_sdk_order() {
     let req = token_request(&config("client_secret_post"), CODE).unwrap();
     assert_eq!(req.url.as_str(), "https://x.genauth.ai/oidc/token");
     assert_eq!(
-        req.body,
+        req.body.as_str(),
         "client_id=app+1&client_secret=se%3Acr%2Bet%2F%3D&grant_type=authorization_code\
          &code=the-code&redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1"
     );
@@ -65,7 +65,7 @@ fn none_sends_only_the_client_id() {
     )
     .unwrap();
     assert_eq!(
-        req.body,
+        req.body.as_str(),
         format!("client_id=pub&grant_type=authorization_code&code=c&redirect_uri=app%3A%2Fcb&code_verifier={verifier}")
     );
     assert_eq!(header(&req, "authorization"), None);
@@ -84,7 +84,7 @@ fn refresh_grant_fields() {
         req.body
             .ends_with("&grant_type=refresh_token&refresh_token=r+t"),
         "{}",
-        req.body
+        req.body.as_str()
     );
     assert!(!req.body.contains("redirect_uri"));
     assert!(!req.body.contains("scope"));
@@ -93,7 +93,7 @@ fn refresh_grant_fields() {
 #[test]
 fn oauth_protocol_changes_the_prefix() {
     let c = Config::from_json(
-        r#"{"appId":"a","appSecret":"s","appHost":"https://x","protocol":"oauth"}"#,
+        r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x","protocol":"oauth"}"#,
     )
     .unwrap();
     let req = token_request(&c, Grant::RefreshToken { refresh_token: "r" }).unwrap();
@@ -126,7 +126,8 @@ fn bad_arguments() {
         assert_eq!(e.code(), "invalid_argument", "{v}");
     }
     let no_redirect =
-        Config::from_json(r#"{"appId":"a","appSecret":"s","appHost":"https://x"}"#).unwrap();
+        Config::from_json(r#"{"appId":"a","appSecret":"s3cret-value","appHost":"https://x"}"#)
+            .unwrap();
     let e = token_request(&no_redirect, CODE).unwrap_err();
     assert_eq!(e.code(), "invalid_config");
     assert!(e.to_string().contains("redirectUri"));
@@ -135,7 +136,11 @@ fn bad_arguments() {
 #[test]
 fn secrets_cover_everything_sent() {
     let req = token_request(&config("client_secret_basic"), CODE).unwrap();
-    let echoed = format!("{} {}", req.body, header(&req, "authorization").unwrap());
+    let echoed = format!(
+        "{} {}",
+        req.body.as_str(),
+        header(&req, "authorization").unwrap()
+    );
     let scrubbed = req.secrets.redact(&echoed);
     for s in [
         "se:cr+et/=",
@@ -144,5 +149,32 @@ fn secrets_cover_everything_sent() {
         "YXBwKzE6c2UlM0FjciUyQmV0JTJGJTNE",
     ] {
         assert!(!scrubbed.contains(s), "{s} in {scrubbed}");
+    }
+    // base64 of the pair as is ("app 1:se:cr+et/="), what a server that does not form-encode
+    // would echo.
+    let raw_pair = base64::engine::general_purpose::STANDARD.encode("app 1:se:cr+et/=");
+    assert_eq!(req.secrets.redact(&raw_pair), "[redacted]");
+}
+
+#[test]
+fn debug_shows_no_secret() {
+    let verifier = "v".repeat(43);
+    let grants = [
+        Grant::AuthorizationCode {
+            code: "the-code",
+            code_verifier: Some(&verifier),
+        },
+        Grant::RefreshToken {
+            refresh_token: "the-refresh-token",
+        },
+    ];
+    for grant in grants {
+        let shown = format!("{grant:?} {grant:#?}");
+        assert!(!shown.contains("the-") && !shown.contains("vvv"), "{shown}");
+        let req = token_request(&config("client_secret_basic"), grant);
+        let shown = format!("{req:?} {req:#?}");
+        for secret in ["the-", "vvv", "se:cr", "se%3A", "YXBwKzE6"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 }

@@ -18,7 +18,7 @@ class OfflineTest {
     @Test
     void unknownKeyIsInvalidConfig() {
         GenAuthException e = assertThrows(GenAuthException.class, () -> new GenAuthClient(
-                "{\"appId\":\"a\",\"appSecret\":\"s\",\"appHost\":\"https://x.example\",\"appid\":\"typo\"}"));
+                "{\"appId\":\"a\",\"appSecret\":\"s3cret-value\",\"appHost\":\"https://x.example\",\"appid\":\"typo\"}"));
         assertEquals("invalid_config", e.getCode());
         assertNull(e.getHttpStatus());
         assertTrue(e.getMessage().startsWith("invalid_config: "), e.getMessage());
@@ -29,9 +29,9 @@ class OfflineTest {
         assertEquals("invalid_config",
                 assertThrows(GenAuthException.class, () -> new GenAuthClient("not json")).getCode());
         assertEquals("invalid_config", assertThrows(GenAuthException.class, () -> new GenAuthClient(
-                GenAuthConfig.builder().appHost("https://x.example").appSecret("s").build())).getCode());
+                GenAuthConfig.builder().appHost("https://x.example").appSecret("s3cret-value").build())).getCode());
         assertEquals("invalid_config", assertThrows(GenAuthException.class, () -> new GenAuthClient(
-                GenAuthConfig.builder().appId("a").appSecret("s").appHost("https://x.example")
+                GenAuthConfig.builder().appId("a").appSecret("s3cret-value").appHost("https://x.example")
                         .timeoutMs(0).build())).getCode());
         assertEquals("invalid_config", assertThrows(GenAuthException.class,
                 () -> GenAuth.exchangeCode("{}", "code", null)).getCode());
@@ -70,7 +70,7 @@ class OfflineTest {
 
     @Test
     void argumentErrorsArriveAsExceptions() {
-        try (GenAuthClient client = new GenAuthClient(GenAuthConfig.builder().appId("a").appSecret("s")
+        try (GenAuthClient client = new GenAuthClient(GenAuthConfig.builder().appId("a").appSecret("s3cret-value")
                 .appHost("http://127.0.0.1:" + Dev.closedPort()).redirectUri(Dev.REDIRECT_URI).build())) {
             assertEquals("invalid_argument", assertThrows(GenAuthException.class,
                     () -> client.exchangeCode("", (String) null)).getCode());
@@ -85,7 +85,7 @@ class OfflineTest {
 
     @Test
     void closingTwiceIsHarmlessAndUseAfterCloseIsRefused() {
-        GenAuthClient client = new GenAuthClient(GenAuthConfig.builder().appId("a").appSecret("s")
+        GenAuthClient client = new GenAuthClient(GenAuthConfig.builder().appId("a").appSecret("s3cret-value")
                 .appHost("https://x.example").build());
         assertFalse(client.isClosed());
         client.close();

@@ -30,7 +30,7 @@ class RawMappingTest {
         assertNull(lib.genauth_client_new("nope", null));
         PointerByReference error = new PointerByReference();
         Pointer client = lib.genauth_client_new(
-                "{\"appId\":\"a\",\"appSecret\":\"s\",\"appHost\":\"https://x.example\"}", error);
+                "{\"appId\":\"a\",\"appSecret\":\"s3cret-value\",\"appHost\":\"https://x.example\"}", error);
         assertNotNull(client);
         assertNull(error.getValue());
         lib.genauth_client_free(client);
@@ -47,7 +47,7 @@ class RawMappingTest {
     @Test
     void unknownExchangeOptionIsInvalidArgument() {
         Pointer client = lib.genauth_client_new(
-                "{\"appId\":\"a\",\"appSecret\":\"s\",\"appHost\":\"https://x.example\"}", null);
+                "{\"appId\":\"a\",\"appSecret\":\"s3cret-value\",\"appHost\":\"https://x.example\"}", null);
         try {
             GenAuthException e = assertThrows(GenAuthException.class, () -> Results.take(
                     lib.genauth_client_exchange_code_with(client, "code", "{\"code_verifier\":\"v\"}")));
