@@ -203,7 +203,7 @@ impl Client {
                 Some(Value::String(refresh_token)) if !refresh_token.is_empty() => {
                     Error::AfterGrant {
                         cause: Box::new(e),
-                        refresh_token,
+                        refresh_token: zeroize::Zeroizing::new(refresh_token),
                     }
                 }
                 _ => e,

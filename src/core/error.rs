@@ -57,7 +57,7 @@ pub enum Error {
     /// a rotated one that the caller must keep — the old one may already be dead.
     AfterGrant {
         cause: Box<Error>,
-        refresh_token: String,
+        refresh_token: zeroize::Zeroizing<String>,
     },
 }
 
@@ -73,7 +73,7 @@ impl Error {
     /// The refresh token of a grant the provider accepted before the call failed.
     pub fn refresh_token(&self) -> Option<&str> {
         match self {
-            Error::AfterGrant { refresh_token, .. } => Some(refresh_token),
+            Error::AfterGrant { refresh_token, .. } => Some(refresh_token.as_str()),
             _ => None,
         }
     }
