@@ -286,7 +286,10 @@ async fn client_login_helpers_use_the_clients_discovery() {
     let iss = url::form_urlencoded::byte_serialize(p.issuer().as_bytes()).collect::<String>();
     let state = &login.state;
     let good = format!("http://127.0.0.1:8976/cb?code=c-1&state={state}&iss={iss}");
-    assert_eq!(c.parse_callback(&good, state).await.unwrap().code.as_str(), "c-1");
+    assert_eq!(
+        c.parse_callback(&good, state).await.unwrap().code.as_str(),
+        "c-1"
+    );
     let cases = [
         // The provider always sends iss: a callback without it is not from it.
         (
