@@ -3,6 +3,9 @@
 // introspection, userinfo, the async calls with options, the error type and the non-throwing API.
 // Most run against the development provider (scripts/with-devprovider); a browser is replaced by
 // its headless login, GET /dev/login?authorize_url=...
+//
+// The regions between "readme-example:start NAME" and "readme-example:end" are copied into
+// bindings/cpp/README.md; the test readme_examples_match_their_tests keeps the two identical.
 
 #include <algorithm>
 #include <chrono>
@@ -1025,4 +1028,82 @@ TEST(no_exceptions_api) {
     EXPECT_EQ(dead.error().oauth_error, std::optional<std::string>("invalid_grant"));
     Result<void> ok = client.revoke(refresh_token);
     EXPECT(ok.ok() && static_cast<bool>(ok));
+}
+
+// ---- the README ----------------------------------------------------------------------------------
+
+// bindings/cpp/README.md quotes regions of the tests: each code block after a line
+// "<!-- example from PATH#NAME -->" must be the region "readme-example:start NAME" of PATH (both
+// relative to the repository root, where run-tests runs), with its common indentation removed;
+// "<!-- example from PATH -->" names the unnamed region, as in the top-level README.
+// GENAUTH_BLESS_README=1 rewrites the README's copies instead.
+TEST(readme_examples_match_their_tests) {
+    const std::string readme_path = "bindings/cpp/README.md";
+    const std::string readme = read_file(readme_path);
+    CHECK(!readme.empty() ||
+          !support::expect(false, __FILE__, __LINE__, "cannot read " + readme_path + " (run from the repository root)"));
+    auto lines_of = [](const std::string& text) {
+        std::vector<std::string> lines;
+        std::istringstream in(text);
+        for (std::string line; std::getline(in, line);) lines.push_back(line);
+        return lines;
+    };
+    auto region = [&](const std::string& path, const std::string& name) -> std::optional<std::string> {
+        std::vector<std::string> lines = lines_of(read_file(path));
+        std::vector<std::string> body;
+        bool inside = false, found = false;
+        for (const std::string& line : lines) {
+            // "readme-example:start NAME"; an unnamed region when NAME is empty.
+            std::size_t at = line.find("readme-example:start");
+            std::string found_name = at == std::string::npos ? "" : line.substr(at + 20);
+            found_name.erase(0, found_name.find_first_not_of(' '));
+            if (!inside && at != std::string::npos && found_name == name) {
+                inside = found = true;
+                continue;
+            }
+            if (inside && contains(line, "readme-example:end")) break;
+            if (inside) body.push_back(line);
+        }
+        if (!found || body.empty()) return std::nullopt;
+        std::size_t indent = std::string::npos;
+        for (const std::string& l : body)
+            if (l.find_first_not_of(' ') != std::string::npos)
+                indent = std::min(indent, l.find_first_not_of(' '));
+        std::string out;
+        for (std::string l : body) {
+            l = l.size() > indent ? l.substr(indent) : std::string();
+            l.erase(l.find_last_not_of(" \t") + 1);
+            out += l + "\n";
+        }
+        return out;
+    };
+
+    const std::string marker = "<!-- example from ";
+    std::vector<std::string> lines = lines_of(readme);
+    std::string synced;
+    int examples = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        synced += lines[i] + "\n";
+        if (lines[i].rfind(marker, 0) != 0) continue;
+        std::string ref = lines[i].substr(marker.size());
+        ref = ref.substr(0, ref.find(" -->"));
+        const std::size_t hash = ref.find('#');
+        std::optional<std::string> code =
+            hash == std::string::npos ? region(ref, "") : region(ref.substr(0, hash), ref.substr(hash + 1));
+        CHECK(code.has_value() || !support::expect(false, __FILE__, __LINE__, "no region " + ref));
+        CHECK(i + 1 < lines.size() && lines[i + 1].rfind("```", 0) == 0);
+        synced += lines[++i] + "\n";
+        while (i + 1 < lines.size() && lines[i + 1].rfind("```", 0) != 0) ++i;
+        synced += *code + "```\n";
+        ++i;
+        ++examples;
+    }
+    if (const char* bless = std::getenv("GENAUTH_BLESS_README"); bless && *bless) {
+        std::ofstream(readme_path, std::ios::binary) << synced;
+        return;
+    }
+    EXPECT(examples >= 4);
+    EXPECT(synced == readme ||
+           !support::expect(false, __FILE__, __LINE__,
+                            "README.md's examples differ from their tests: rerun with GENAUTH_BLESS_README=1"));
 }
