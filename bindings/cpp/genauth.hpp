@@ -1,24 +1,55 @@
-// genauth.hpp — header-only C++17 wrapper over the libgenauth C ABI (genauth.h).
+// genauth.hpp — header-only C++17 wrapper over the libgenauth C ABI (genauth.h), covering every
+// function of that header.
 //
-//   genauth::Client      RAII owner of a genauth_client (move-only; the destructor frees it)
-//   genauth::Result<T>   either a T or a genauth::Error (ok(), value(), error()), like std::expected
-//   genauth::Tokens      the "tokens" object of a success: its raw JSON text plus the common fields
-//   genauth::Error       the "error" object of a failure: code, message, http_status, oauth_error...
-//   genauth::Exception   thrown by the *_or_throw conveniences (only when exceptions are enabled)
+//   genauth::Config           builds the config document (appId, appSecret, appHost, ...), escaped
+//   genauth::Client           RAII owner of a genauth_client (move-only): login URL, callback,
+//                             exchange, refresh, async calls, revoke, introspect, userinfo
+//   genauth::Session          RAII owner of a genauth_session: always-fresh tokens, one refresh at
+//                             a time however many threads ask
+//   genauth::Result<T>        either a T or a genauth::Error (ok(), value(), error()), like
+//                             std::expected; Result<void> for calls that return nothing
+//   genauth::Error            the "error" object of a failure, and the exception value() throws
+//   genauth::Tokens, AuthorizeRequest, Callback, Introspection, UserInfo   typed results
+//   genauth::JsonObject       a JSON object the library returned (claims, userinfo, ...)
+//   genauth::build_authorize_url, parse_callback, exchange_code, refresh, version   one-shot calls
 //
 // Needs no JSON library: the result documents are produced by libgenauth, so their shape is known,
 // and a small internal parser (genauth::detail::Json) reads them, string escapes included.
 //
 // Threading follows genauth.h: a Client is immutable and every method may be called from any
-// thread, concurrently. An async callback runs exactly once, on a library thread (never the
-// caller's), and must not throw: an exception escaping it calls std::terminate. A blocking call
-// made from inside a callback returns the error "reentrant_call"; the *_async methods may be used.
+// thread, concurrently; so may Session::fresh_tokens and Session::tokens. An async callback runs
+// exactly once, on a library thread (never the caller's), and must not throw: an exception
+// escaping it calls std::terminate. A blocking call made from inside a callback returns the error
+// "reentrant_call"; the *_async methods may be used there.
 //
-// Compiles with -fno-exceptions: the throwing parts are only declared when exceptions are
-// enabled. Without exceptions, Result::value() on an error (and error() on a success) aborts.
+// Compiles with -fno-exceptions: every call returns a Result, and the throwing parts (the
+// *_or_throw twins) are only declared when exceptions are enabled. Without exceptions,
+// Result::value() on an error (and error() on a success) prints the error and aborts.
 
 #ifndef GENAUTH_HPP
 #define GENAUTH_HPP
+
+// One clear error below C++17, instead of pages of them from the code below.
+#if defined(_MSVC_LANG)
+#if _MSVC_LANG < 201703L
+#error "genauth.hpp needs C++17 or later: compile with /std:c++17"
+#define GENAUTH_HPP_UNSUPPORTED 1
+#endif
+#elif !defined(__cplusplus) || __cplusplus < 201703L
+#error "genauth.hpp needs C++17 or later: compile with -std=c++17 (C callers include genauth.h)"
+#define GENAUTH_HPP_UNSUPPORTED 1
+#endif
+#ifndef GENAUTH_HPP_UNSUPPORTED
+
+// GENAUTH_EXCEPTIONS is 1 when the *_or_throw methods are declared and Result::value() throws.
+// Detected from the compiler; define it to 0 beforehand to use the non-throwing API only.
+#ifndef GENAUTH_EXCEPTIONS
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define GENAUTH_EXCEPTIONS 1
+#else
+#define GENAUTH_EXCEPTIONS 0
+#endif
+#endif
 
 #include <cstddef>
 #include <cstdint>
@@ -27,117 +58,16 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
 
-#if defined(__cpp_exceptions)
-#include <stdexcept>
-#endif
-
 #include "genauth.h"
 
 namespace genauth {
-
-// ---- errors ------------------------------------------------------------------------------------
-
-// The "error" object of a failed call. `code` is one of the stable codes of the C contract
-// ("invalid_config", "oauth_error", "timeout", ...). Fields the library did not send stay empty.
-struct Error {
-    std::string code;
-    std::string message;
-    std::optional<int> http_status;                     // the provider's HTTP status, when known
-    std::optional<std::string> oauth_error;             // RFC 6749 "error", e.g. "invalid_grant"
-    std::optional<std::string> oauth_error_description; // RFC 6749 "error_description"
-    std::optional<std::string> reason;                  // the failed check for "id_token_invalid"
-    std::string raw_json;                               // the whole result document
-};
-
-#if defined(__cpp_exceptions)
-// Thrown by the *_or_throw methods and by Result::value() on an error. what() is "code: message".
-class Exception : public std::runtime_error {
-public:
-    explicit Exception(Error error)
-        : std::runtime_error(error.code + ": " + error.message), error_(std::move(error)) {}
-    const Error& error() const noexcept { return error_; }
-
-private:
-    Error error_;
-};
-#endif
-
-namespace detail {
-
-[[noreturn]] inline void bad_result_access(const Error& error) {
-#if defined(__cpp_exceptions)
-    throw Exception(error);
-#else
-    std::fprintf(stderr, "genauth: value() called on a failed result: %s: %s\n", error.code.c_str(),
-                 error.message.c_str());
-    std::abort();
-#endif
-}
-
-[[noreturn]] inline void bad_error_access() {
-    std::fprintf(stderr, "genauth: error() called on a successful result\n");
-    std::abort();
-}
-
-} // namespace detail
-
-// ---- Result ------------------------------------------------------------------------------------
-
-// Holds either a T (ok()) or an Error. value() on an error throws genauth::Exception (aborts
-// without exceptions); error() on a success aborts. Move-only when T is (Result<Client>).
-template <typename T>
-class [[nodiscard]] Result {
-public:
-    using value_type = T;
-
-    Result(const T& value) : state_(std::in_place_index<0>, value) {}
-    Result(T&& value) : state_(std::in_place_index<0>, std::move(value)) {}
-    Result(const Error& error) : state_(std::in_place_index<1>, error) {}
-    Result(Error&& error) : state_(std::in_place_index<1>, std::move(error)) {}
-
-    bool ok() const noexcept { return state_.index() == 0; }
-    explicit operator bool() const noexcept { return ok(); }
-
-    T& value() & {
-        if (!ok()) detail::bad_result_access(*std::get_if<1>(&state_));
-        return *std::get_if<0>(&state_);
-    }
-    const T& value() const& {
-        if (!ok()) detail::bad_result_access(*std::get_if<1>(&state_));
-        return *std::get_if<0>(&state_);
-    }
-    T&& value() && {
-        if (!ok()) detail::bad_result_access(*std::get_if<1>(&state_));
-        return std::move(*std::get_if<0>(&state_));
-    }
-
-    const Error& error() const& {
-        if (ok()) detail::bad_error_access();
-        return *std::get_if<1>(&state_);
-    }
-    Error& error() & {
-        if (ok()) detail::bad_error_access();
-        return *std::get_if<1>(&state_);
-    }
-    Error&& error() && {
-        if (ok()) detail::bad_error_access();
-        return std::move(*std::get_if<1>(&state_));
-    }
-
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-    T& operator*() & { return value(); }
-    const T& operator*() const& { return value(); }
-
-private:
-    std::variant<T, Error> state_;
-};
 
 // ---- a small JSON reader for the library's documents ------------------------------------------
 
@@ -427,13 +357,214 @@ inline std::string quote(std::string_view s) {
     return out;
 }
 
+// A JSON boolean, or nullopt.
+inline std::optional<bool> bool_from(const Json& v) {
+    if (v.is_bool()) return v.boolean;
+    return std::nullopt;
+}
+
 } // namespace detail
 
-// ---- Tokens ------------------------------------------------------------------------------------
+// ---- errors ------------------------------------------------------------------------------------
+
+// The "error" object of a failed call, and the exception the throwing API throws (what() is
+// "code: message"). `code` is one of the stable codes of the C contract ("invalid_config",
+// "oauth_error", "state_mismatch", "timeout", ...). Fields the library did not send stay empty.
+//
+// No field but refresh_token ever holds a secret (the library keeps codes, verifiers, tokens and
+// the client secret out of its error text), so an Error may be logged whole — except
+// refresh_token, which is a credential.
+class Error : public std::runtime_error {
+public:
+    Error(std::string error_code, std::string error_message)
+        : std::runtime_error(error_code + ": " + error_message), code(std::move(error_code)),
+          message(std::move(error_message)) {}
+
+    std::string code;
+    std::string message;                                // one human sentence
+    std::optional<int> http_status;                     // the provider's HTTP status, when known
+    std::optional<std::string> oauth_error;             // RFC 6749 "error", e.g. "invalid_grant"
+    std::optional<std::string> oauth_error_description; // RFC 6749 "error_description"
+    std::optional<std::string> reason;                  // the failed check for "id_token_invalid"
+    // A failure after the provider accepted the grant (the id_token did not verify, the deadline
+    // passed while checking it) carries the refresh token of the reply: the provider may have
+    // rotated the old one away, so store this one as you would a success's.
+    std::optional<std::string> refresh_token;
+    // The whole result document, without its refresh_token member (that is in refresh_token).
+    std::string raw_json;
+
+    // This error. Code written for the former genauth::Exception wrapper reads e.error().
+    const Error& error() const noexcept { return *this; }
+};
+
+// The former name of the exception type: genauth::Error is the exception now.
+using Exception = Error;
+
+namespace detail {
+
+[[noreturn]] inline void bad_result_access(const Error& error) {
+#if GENAUTH_EXCEPTIONS
+    throw error;
+#else
+    std::fprintf(stderr, "genauth: value() called on a failed result: %s: %s\n", error.code.c_str(),
+                 error.message.c_str());
+    std::abort();
+#endif
+}
+
+[[noreturn]] inline void bad_error_access() {
+    std::fprintf(stderr, "genauth: error() called on a successful result\n");
+    std::abort();
+}
+
+} // namespace detail
+
+// ---- Result ------------------------------------------------------------------------------------
+
+// Holds either a T (ok()) or an Error. value() on an error throws that genauth::Error (aborts
+// without exceptions); error() on a success aborts. Move-only when T is (Result<Client>).
+template <typename T>
+class [[nodiscard]] Result {
+public:
+    using value_type = T;
+
+    Result(const T& value) : state_(std::in_place_index<0>, value) {}
+    Result(T&& value) : state_(std::in_place_index<0>, std::move(value)) {}
+    Result(const Error& error) : state_(std::in_place_index<1>, error) {}
+    Result(Error&& error) : state_(std::in_place_index<1>, std::move(error)) {}
+
+    bool ok() const noexcept { return state_.index() == 0; }
+    explicit operator bool() const noexcept { return ok(); }
+
+    T& value() & {
+        if (!ok()) detail::bad_result_access(*std::get_if<1>(&state_));
+        return *std::get_if<0>(&state_);
+    }
+    const T& value() const& {
+        if (!ok()) detail::bad_result_access(*std::get_if<1>(&state_));
+        return *std::get_if<0>(&state_);
+    }
+    T&& value() && {
+        if (!ok()) detail::bad_result_access(*std::get_if<1>(&state_));
+        return std::move(*std::get_if<0>(&state_));
+    }
+
+    const Error& error() const& {
+        if (ok()) detail::bad_error_access();
+        return *std::get_if<1>(&state_);
+    }
+    Error& error() & {
+        if (ok()) detail::bad_error_access();
+        return *std::get_if<1>(&state_);
+    }
+    Error&& error() && {
+        if (ok()) detail::bad_error_access();
+        return std::move(*std::get_if<1>(&state_));
+    }
+
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+    T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+
+private:
+    std::variant<T, Error> state_;
+};
+
+// The result of a call that returns nothing on success (revoke): ok(), or an Error.
+template <>
+class [[nodiscard]] Result<void> {
+public:
+    using value_type = void;
+
+    Result() noexcept = default;
+    Result(const Error& error) : error_(error) {}
+    Result(Error&& error) : error_(std::move(error)) {}
+
+    bool ok() const noexcept { return !error_.has_value(); }
+    explicit operator bool() const noexcept { return ok(); }
+
+    // Nothing on success; throws the Error (aborts without exceptions) on a failure.
+    void value() const {
+        if (!ok()) detail::bad_result_access(*error_);
+    }
+    const Error& error() const& {
+        if (ok()) detail::bad_error_access();
+        return *error_;
+    }
+    Error& error() & {
+        if (ok()) detail::bad_error_access();
+        return *error_;
+    }
+    Error&& error() && {
+        if (ok()) detail::bad_error_access();
+        return std::move(*error_);
+    }
+
+private:
+    std::optional<Error> error_;
+};
+
+// ---- JSON objects the library returns ----------------------------------------------------------
+
+// A JSON object as the library returned it (id_token claims, userinfo, introspection): its text,
+// and typed readers of its members. Absent members, and members of another type, read as nullopt.
+class JsonObject {
+public:
+    // The empty object {}.
+    JsonObject() : raw_("{}") { detail::Json::parse(raw_, doc_); }
+
+    // The object `text` holds, or nullopt when it is not a JSON object.
+    static std::optional<JsonObject> parse(std::string_view text) {
+        JsonObject o;
+        o.raw_.assign(text);
+        if (!detail::Json::parse(o.raw_, o.doc_) || !o.doc_.is_object()) return std::nullopt;
+        return o;
+    }
+
+    // The object's JSON text, exactly as the library wrote it.
+    const std::string& raw_json() const noexcept { return raw_; }
+    bool contains(std::string_view name) const noexcept { return doc_.find(name) != nullptr; }
+    // Member names in document order.
+    const std::vector<std::string>& keys() const noexcept { return doc_.keys; }
+
+    std::optional<std::string> string_field(std::string_view name) const {
+        return detail::string_member(doc_, name);
+    }
+    // A member holding an integer: a JSON number (a fraction truncated toward zero) or a string of
+    // decimal digits; nullopt when out of the int64 range.
+    std::optional<std::int64_t> integer_field(std::string_view name) const {
+        const detail::Json* v = doc_.find(name);
+        return v ? detail::integer_from(*v) : std::nullopt;
+    }
+    std::optional<bool> bool_field(std::string_view name) const {
+        const detail::Json* v = doc_.find(name);
+        return v ? detail::bool_from(*v) : std::nullopt;
+    }
+    // The JSON text of any member (an array, a nested object, ...).
+    std::optional<std::string> raw_field(std::string_view name) const {
+        const detail::Json* v = doc_.find(name);
+        if (!v) return std::nullopt;
+        return raw_.substr(v->begin, v->end - v->begin);
+    }
+    // A member that is an object.
+    std::optional<JsonObject> object_field(std::string_view name) const {
+        const detail::Json* v = doc_.find(name);
+        if (!v || !v->is_object()) return std::nullopt;
+        return parse(std::string_view(raw_).substr(v->begin, v->end - v->begin));
+    }
+
+private:
+    std::string raw_;
+    detail::Json doc_; // positions are offsets into raw_, so copies stay valid
+};
+
+// ---- results -----------------------------------------------------------------------------------
 
 // The "tokens" object of a successful call. raw_json is that object exactly as the library
-// returned it (every field the provider sent, unknown ones too; keep it to persist the tokens);
-// the common fields are extracted from it. Absent fields stay empty.
+// returned it (every field the provider sent, unknown ones too; keep it to persist the tokens, or
+// to start a Session); the common fields are extracted from it. Absent fields stay empty.
+// access_token is a plain string: the library reports a reply without one as invalid_response.
 struct Tokens {
     std::string raw_json;
     std::string access_token;
@@ -443,6 +574,9 @@ struct Tokens {
     std::optional<std::string> scope;
     std::optional<std::int64_t> expires_in;   // seconds, as the provider sent them
     std::optional<std::int64_t> expires_at;   // Unix seconds, added by the library
+    // The verified payload of id_token ("sub", "nonce", "email", ...); absent when there was no
+    // id_token or validateIdToken is false.
+    std::optional<JsonObject> id_token_claims;
 
     // Any member of raw_json that is a JSON string.
     std::optional<std::string> string_field(std::string_view name) const {
@@ -450,7 +584,7 @@ struct Tokens {
         if (!detail::Json::parse(raw_json, doc)) return std::nullopt;
         return detail::string_member(doc, name);
     }
-    // Any member of raw_json that holds an integer (see integer_from).
+    // Any member of raw_json that holds an integer (see JsonObject::integer_field).
     std::optional<std::int64_t> integer_field(std::string_view name) const {
         detail::Json doc;
         if (!detail::Json::parse(raw_json, doc)) return std::nullopt;
@@ -467,7 +601,140 @@ struct Tokens {
     }
 };
 
-// Options of Client::exchange_code_with, as the JSON object the C API takes.
+// What starting a login gives: send the user's browser to `url`, and keep the rest (e.g. in the
+// server-side session of that browser) until the callback: `state` for parse_callback,
+// `code_verifier` and `nonce` for the exchange. All three are secrets of this login.
+struct AuthorizeRequest {
+    std::string url;
+    std::string state;
+    std::string nonce;
+    std::string code_verifier;
+
+    // {"url", "state", "nonce", "code_verifier"} as JSON, to store between the two requests.
+    std::string to_json() const;
+    // The request to_json() wrote; nullopt when `json` is not such an object.
+    static std::optional<AuthorizeRequest> from_json(std::string_view json);
+};
+
+// A checked login callback: the authorization code, and the state it carried.
+struct Callback {
+    std::string code;
+    std::string state;
+};
+
+// An RFC 7662 introspection reply. A revoked, expired or unknown token is active == false, not
+// an error. `json` holds every member the provider sent.
+struct Introspection {
+    bool active = false;
+    std::optional<std::string> scope;
+    std::optional<std::string> client_id;
+    std::optional<std::string> username;
+    std::optional<std::string> token_type;
+    std::optional<std::string> sub;
+    std::optional<std::string> iss;
+    std::optional<std::int64_t> exp; // Unix seconds
+    std::optional<std::int64_t> iat; // Unix seconds
+    JsonObject json;
+};
+
+// The user's claims from the userinfo endpoint. `json` holds every claim the provider sent.
+struct UserInfo {
+    std::string sub;
+    std::optional<std::string> name;
+    std::optional<std::string> preferred_username;
+    std::optional<std::string> email;
+    std::optional<bool> email_verified;
+    std::optional<std::string> phone_number;
+    std::optional<bool> phone_number_verified;
+    std::optional<std::string> picture;
+    JsonObject json;
+};
+
+// ---- documents the wrapper writes --------------------------------------------------------------
+
+// The config document of the C API, one setter per key (see the table in the top-level README).
+// Only the keys that were set are written, in the table's order, with every string JSON-escaped;
+// the library validates the values (an invalid one is the error invalid_config when it is used).
+//
+//   genauth::Config config;
+//   config.app_id("app-post").app_secret(secret).app_host("https://your-app.genauth.ai")
+//         .redirect_uri("http://127.0.0.1:8976/callback");
+//   auto client = genauth::Client::create(config);
+class Config {
+public:
+    Config& app_id(std::string value) { return set(app_id_, std::move(value)); }
+    Config& app_secret(std::string value) { return set(app_secret_, std::move(value)); }
+    Config& app_host(std::string value) { return set(app_host_, std::move(value)); }
+    Config& redirect_uri(std::string value) { return set(redirect_uri_, std::move(value)); }
+    // "client_secret_post" (the default), "client_secret_basic" or "none".
+    Config& token_endpoint_auth_method(std::string value) {
+        return set(token_endpoint_auth_method_, std::move(value));
+    }
+    // "oidc" (the default) or "oauth".
+    Config& protocol(std::string value) { return set(protocol_, std::move(value)); }
+    // 1..300000 (default 10000).
+    Config& timeout_ms(std::int64_t value) { return set(timeout_ms_, value); }
+    // Extra trusted root certificate(s), PEM.
+    Config& ca_cert_pem(std::string value) { return set(ca_cert_pem_, std::move(value)); }
+    Config& validate_id_token(bool value) { return set(validate_id_token_, value); }
+    // 0..600 (default 60).
+    Config& clock_skew_seconds(std::int64_t value) { return set(clock_skew_seconds_, value); }
+    // "none", or the http:// or https:// URL of the proxy for https:// hosts other than loopback.
+    Config& proxy(std::string value) { return set(proxy_, std::move(value)); }
+
+    // The config document, e.g. {"appId":"app-post","appHost":"https://..."}.
+    std::string to_json() const {
+        std::string json = "{";
+        auto key = [&json](const char* name) {
+            if (json.size() > 1) json += ',';
+            json += '"';
+            json += name;
+            json += "\":";
+        };
+        auto text = [&](const char* name, const std::optional<std::string>& v) {
+            if (!v) return;
+            key(name);
+            json += detail::quote(*v);
+        };
+        auto integer = [&](const char* name, const std::optional<std::int64_t>& v) {
+            if (!v) return;
+            key(name);
+            json += std::to_string(*v);
+        };
+        text("appId", app_id_);
+        text("appSecret", app_secret_);
+        text("appHost", app_host_);
+        text("redirectUri", redirect_uri_);
+        text("tokenEndPointAuthMethod", token_endpoint_auth_method_);
+        text("protocol", protocol_);
+        integer("timeoutMs", timeout_ms_);
+        text("caCertPem", ca_cert_pem_);
+        if (validate_id_token_) {
+            key("validateIdToken");
+            json += *validate_id_token_ ? "true" : "false";
+        }
+        integer("clockSkewSeconds", clock_skew_seconds_);
+        text("proxy", proxy_);
+        json += '}';
+        return json;
+    }
+
+private:
+    template <typename T, typename V>
+    Config& set(std::optional<T>& field, V&& value) {
+        field = std::forward<V>(value);
+        return *this;
+    }
+
+    std::optional<std::string> app_id_, app_secret_, app_host_, redirect_uri_,
+        token_endpoint_auth_method_, protocol_, ca_cert_pem_, proxy_;
+    std::optional<std::int64_t> timeout_ms_, clock_skew_seconds_;
+    std::optional<bool> validate_id_token_;
+};
+
+// Options of an exchange, as the JSON object the C API takes. After a login started with
+// Client::authorize_url, pass that request's code_verifier and nonce: {request.code_verifier,
+// request.nonce}.
 struct ExchangeOptions {
     std::optional<std::string> code_verifier; // the PKCE verifier of the login
     std::optional<std::string> nonce;         // the nonce of the login request
@@ -484,6 +751,57 @@ struct ExchangeOptions {
     }
 };
 
+// Options of a login URL. The default scope is "openid profile"; "offline_access" in the scope
+// adds prompt=consent (GenAuth issues no refresh token without it), which contradicts prompt
+// "none" (invalid_argument). extra_params are added to the URL; one the library sets itself
+// (state, nonce, redirect_uri, ...) is invalid_argument. Names should be distinct.
+struct AuthorizeOptions {
+    std::optional<std::string> scope;  // e.g. "openid profile email offline_access"
+    std::optional<std::string> prompt; // e.g. "login", "none"
+    std::vector<std::pair<std::string, std::string>> extra_params;
+
+    std::string to_json() const {
+        std::string json = "{";
+        if (scope) json += "\"scope\":" + detail::quote(*scope);
+        if (prompt) {
+            if (json.size() > 1) json += ',';
+            json += "\"prompt\":" + detail::quote(*prompt);
+        }
+        if (!extra_params.empty()) {
+            if (json.size() > 1) json += ',';
+            json += "\"extraParams\":{";
+            for (std::size_t i = 0; i < extra_params.size(); ++i) {
+                if (i) json += ',';
+                json += detail::quote(extra_params[i].first) + ":" +
+                        detail::quote(extra_params[i].second);
+            }
+            json += '}';
+        }
+        json += '}';
+        return json;
+    }
+};
+
+inline std::string AuthorizeRequest::to_json() const {
+    return "{\"url\":" + detail::quote(url) + ",\"state\":" + detail::quote(state) +
+           ",\"nonce\":" + detail::quote(nonce) + ",\"code_verifier\":" + detail::quote(code_verifier) +
+           "}";
+}
+
+inline std::optional<AuthorizeRequest> AuthorizeRequest::from_json(std::string_view json) {
+    detail::Json doc;
+    if (!detail::Json::parse(json, doc) || !doc.is_object()) return std::nullopt;
+    auto url = detail::string_member(doc, "url");
+    auto state = detail::string_member(doc, "state");
+    auto nonce = detail::string_member(doc, "nonce");
+    auto verifier = detail::string_member(doc, "code_verifier");
+    if (!url || !state || !nonce || !verifier) return std::nullopt;
+    return AuthorizeRequest{std::move(*url), std::move(*state), std::move(*nonce),
+                            std::move(*verifier)};
+}
+
+// ---- reading the library's documents ------------------------------------------------------------
+
 namespace detail {
 
 struct StringFree {
@@ -494,19 +812,31 @@ using LibString = std::unique_ptr<char, StringFree>;
 
 // An error the wrapper itself reports, shaped like the library's.
 inline Error make_error(std::string code, std::string message) {
-    Error e;
-    e.raw_json = "{\"ok\":false,\"error\":{\"code\":" + quote(code) +
-                 ",\"message\":" + quote(message) + "}}";
-    e.code = std::move(code);
-    e.message = std::move(message);
+    std::string raw = "{\"ok\":false,\"error\":{\"code\":" + quote(code) +
+                      ",\"message\":" + quote(message) + "}}";
+    Error e(std::move(code), std::move(message));
+    e.raw_json = std::move(raw);
     return e;
 }
 
-// An Error from an "error" object; raw_json is the whole document.
-inline Error error_from(const Json& error, std::string_view document) {
-    Error e;
-    e.code = string_member(error, "code").value_or("internal");
-    e.message = string_member(error, "message").value_or("");
+// `document` (whose parse is `top`, an object) without its member `name`, members re-joined.
+inline std::string without_member(const Json& top, std::string_view document, std::string_view name) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < top.keys.size(); ++i) {
+        if (top.keys[i] == name) continue;
+        if (out.size() > 1) out += ',';
+        out += quote(top.keys[i]);
+        out += ':';
+        out.append(document.substr(top.items[i].begin, top.items[i].end - top.items[i].begin));
+    }
+    return out + "}";
+}
+
+// An Error from an "error" object. `top` is the whole document (an object), `document` its text:
+// its top-level "refresh_token" goes to Error::refresh_token and is left out of raw_json.
+inline Error error_from(const Json& error, const Json& top, std::string_view document) {
+    Error e(string_member(error, "code").value_or("internal"),
+            string_member(error, "message").value_or(""));
     if (const Json* status = error.find("http_status")) {
         std::optional<std::int64_t> n = integer_from(*status);
         if (n && *n >= 0 && *n <= 999) e.http_status = static_cast<int>(*n);
@@ -514,7 +844,12 @@ inline Error error_from(const Json& error, std::string_view document) {
     e.oauth_error = string_member(error, "oauth_error");
     e.oauth_error_description = string_member(error, "oauth_error_description");
     e.reason = string_member(error, "reason");
-    e.raw_json.assign(document);
+    if (&top != &error && top.find("refresh_token")) {
+        e.refresh_token = string_member(top, "refresh_token");
+        e.raw_json = without_member(top, document, "refresh_token");
+    } else {
+        e.raw_json.assign(document);
+    }
     return e;
 }
 
@@ -524,8 +859,10 @@ inline Error unreadable(std::string_view document) {
     return e;
 }
 
-// Reads a result document: {"ok":true,"tokens":{...}} or {"ok":false,"error":{...}}.
-inline Result<Tokens> parse_result(std::string_view document) {
+// Reads a result document: {"ok":true,...} gives read(doc), which returns std::optional<T>
+// (nullopt: not the expected shape); {"ok":false,"error":{...}} gives the Error.
+template <typename T, typename Read>
+Result<T> read_result(std::string_view document, Read read) {
     Json doc;
     if (!Json::parse(document, doc) || !doc.is_object()) return unreadable(document);
     const Json* ok = doc.find("ok");
@@ -533,30 +870,129 @@ inline Result<Tokens> parse_result(std::string_view document) {
     if (!ok->boolean) {
         const Json* error = doc.find("error");
         if (!error || !error->is_object()) return unreadable(document);
-        return error_from(*error, document);
+        return error_from(*error, doc, document);
     }
-    const Json* tokens = doc.find("tokens");
-    if (!tokens || !tokens->is_object()) return unreadable(document);
-    Tokens t;
-    t.raw_json.assign(document.substr(tokens->begin, tokens->end - tokens->begin));
-    t.access_token = string_member(*tokens, "access_token").value_or("");
-    t.id_token = string_member(*tokens, "id_token");
-    t.refresh_token = string_member(*tokens, "refresh_token");
-    t.token_type = string_member(*tokens, "token_type");
-    t.scope = string_member(*tokens, "scope");
-    if (const Json* v = tokens->find("expires_in")) t.expires_in = integer_from(*v);
-    if (const Json* v = tokens->find("expires_at")) t.expires_at = integer_from(*v);
-    return t;
+    std::optional<T> value = read(doc, document);
+    if (!value) return unreadable(document);
+    return std::move(*value);
 }
 
-// Takes ownership of a library result document (never NULL per the contract) and reads it.
-inline Result<Tokens> take_result(char* document) {
+// The object member `key` of a success document, or nullptr.
+inline const Json* object_member(const Json& doc, std::string_view key) {
+    const Json* v = doc.find(key);
+    return v && v->is_object() ? v : nullptr;
+}
+
+inline std::string_view span(std::string_view document, const Json& v) {
+    return document.substr(v.begin, v.end - v.begin);
+}
+
+// {"ok":true,"tokens":{...}}
+inline Result<Tokens> parse_result(std::string_view document) {
+    return read_result<Tokens>(document, [](const Json& doc, std::string_view text) -> std::optional<Tokens> {
+        const Json* tokens = object_member(doc, "tokens");
+        if (!tokens) return std::nullopt;
+        Tokens t;
+        t.raw_json.assign(span(text, *tokens));
+        t.access_token = string_member(*tokens, "access_token").value_or("");
+        t.id_token = string_member(*tokens, "id_token");
+        t.refresh_token = string_member(*tokens, "refresh_token");
+        t.token_type = string_member(*tokens, "token_type");
+        t.scope = string_member(*tokens, "scope");
+        if (const Json* v = tokens->find("expires_in")) t.expires_in = integer_from(*v);
+        if (const Json* v = tokens->find("expires_at")) t.expires_at = integer_from(*v);
+        if (const Json* claims = object_member(*tokens, "id_token_claims"))
+            t.id_token_claims = JsonObject::parse(span(text, *claims));
+        return t;
+    });
+}
+
+// {"ok":true,"authorize":{"url","state","nonce","code_verifier"}}
+inline Result<AuthorizeRequest> parse_authorize(std::string_view document) {
+    return read_result<AuthorizeRequest>(document, [](const Json& doc, std::string_view text) {
+        const Json* a = object_member(doc, "authorize");
+        return a ? AuthorizeRequest::from_json(span(text, *a)) : std::nullopt;
+    });
+}
+
+// {"ok":true,"callback":{"code","state"}}
+inline Result<Callback> parse_callback_result(std::string_view document) {
+    return read_result<Callback>(document, [](const Json& doc, std::string_view) -> std::optional<Callback> {
+        const Json* c = object_member(doc, "callback");
+        if (!c) return std::nullopt;
+        auto code = string_member(*c, "code");
+        auto state = string_member(*c, "state");
+        if (!code || !state) return std::nullopt;
+        return Callback{std::move(*code), std::move(*state)};
+    });
+}
+
+// {"ok":true,"introspection":{"active":...,...}}
+inline Result<Introspection> parse_introspection(std::string_view document) {
+    return read_result<Introspection>(document, [](const Json& doc, std::string_view text) -> std::optional<Introspection> {
+        const Json* member = object_member(doc, "introspection");
+        if (!member) return std::nullopt;
+        std::optional<JsonObject> json = JsonObject::parse(span(text, *member));
+        std::optional<bool> active = json ? json->bool_field("active") : std::nullopt;
+        if (!active) return std::nullopt;
+        Introspection i;
+        i.active = *active;
+        i.scope = json->string_field("scope");
+        i.client_id = json->string_field("client_id");
+        i.username = json->string_field("username");
+        i.token_type = json->string_field("token_type");
+        i.sub = json->string_field("sub");
+        i.iss = json->string_field("iss");
+        i.exp = json->integer_field("exp");
+        i.iat = json->integer_field("iat");
+        i.json = std::move(*json);
+        return i;
+    });
+}
+
+// {"ok":true,"userinfo":{"sub":...,...}}
+inline Result<UserInfo> parse_userinfo(std::string_view document) {
+    return read_result<UserInfo>(document, [](const Json& doc, std::string_view text) -> std::optional<UserInfo> {
+        const Json* member = object_member(doc, "userinfo");
+        if (!member) return std::nullopt;
+        std::optional<JsonObject> json = JsonObject::parse(span(text, *member));
+        if (!json) return std::nullopt;
+        UserInfo u;
+        u.sub = json->string_field("sub").value_or("");
+        u.name = json->string_field("name");
+        u.preferred_username = json->string_field("preferred_username");
+        u.email = json->string_field("email");
+        u.email_verified = json->bool_field("email_verified");
+        u.phone_number = json->string_field("phone_number");
+        u.phone_number_verified = json->bool_field("phone_number_verified");
+        u.picture = json->string_field("picture");
+        u.json = std::move(*json);
+        return u;
+    });
+}
+
+// {"ok":true}
+inline Result<void> parse_ok(std::string_view document) {
+    struct Nothing {};
+    Result<Nothing> r = read_result<Nothing>(
+        document, [](const Json&, std::string_view) { return std::optional<Nothing>(Nothing{}); });
+    if (!r.ok()) return std::move(r).error();
+    return {};
+}
+
+// Takes ownership of a library result document (never NULL per the contract) and reads it
+// with `parse`.
+template <typename Parse>
+auto take(char* document, Parse parse) -> decltype(parse(std::string_view())) {
     LibString owned(document);
     if (!owned) return make_error("internal", "the library returned no document");
-    return parse_result(owned.get());
+    return parse(owned.get());
 }
 
-// An error document of genauth_client_new: a result document, or (tolerated) a bare error object.
+inline Result<Tokens> take_result(char* document) { return take(document, parse_result); }
+
+// An error document of genauth_client_new / genauth_session_new: a result document, or
+// (tolerated) a bare error object.
 inline Error take_error(char* document) {
     LibString owned(document);
     if (!owned) return make_error("internal", "the library returned no error document");
@@ -564,8 +1000,8 @@ inline Error take_error(char* document) {
     Json doc;
     if (!Json::parse(text, doc) || !doc.is_object()) return unreadable(text);
     if (const Json* error = doc.find("error"); error && error->is_object())
-        return error_from(*error, text);
-    if (doc.find("code")) return error_from(doc, text);
+        return error_from(*error, doc, text);
+    if (doc.find("code")) return error_from(doc, doc, text);
     return unreadable(text);
 }
 
@@ -580,6 +1016,15 @@ inline Error nul_byte(const char* what) {
     return make_error("invalid_argument", std::string(what) + " contains a NUL byte");
 }
 
+inline Error config_nul_byte() {
+    return make_error("invalid_config", "the config contains a NUL byte");
+}
+
+// The C string of an optional argument: NULL when absent.
+inline const char* c_str_or_null(const std::optional<std::string>& s) noexcept {
+    return s ? s->c_str() : nullptr;
+}
+
 } // namespace detail
 
 // ---- one-shot calls ----------------------------------------------------------------------------
@@ -588,10 +1033,11 @@ inline Error nul_byte(const char* what) {
 inline const char* version() noexcept { return genauth_version(); }
 
 // genauth_exchange_code: parses config_json, exchanges the code, and returns the tokens.
+// (A client's exchange_code also takes the login's nonce; prefer a Client.)
 inline Result<Tokens> exchange_code(std::string_view config_json, std::string_view code,
                                     std::optional<std::string_view> code_verifier = std::nullopt) {
     auto config = detail::c_arg(config_json);
-    if (!config) return detail::make_error("invalid_config", "the config contains a NUL byte");
+    if (!config) return detail::config_nul_byte();
     auto c = detail::c_arg(code);
     if (!c) return detail::nul_byte("the code");
     std::optional<std::string> verifier;
@@ -600,24 +1046,79 @@ inline Result<Tokens> exchange_code(std::string_view config_json, std::string_vi
         if (!verifier) return detail::nul_byte("the code verifier");
     }
     return detail::take_result(
-        genauth_exchange_code(config->c_str(), c->c_str(), verifier ? verifier->c_str() : nullptr));
+        genauth_exchange_code(config->c_str(), c->c_str(), detail::c_str_or_null(verifier)));
 }
 
 // genauth_refresh: parses config_json and exchanges the refresh token.
 inline Result<Tokens> refresh(std::string_view config_json, std::string_view refresh_token) {
     auto config = detail::c_arg(config_json);
-    if (!config) return detail::make_error("invalid_config", "the config contains a NUL byte");
+    if (!config) return detail::config_nul_byte();
     auto token = detail::c_arg(refresh_token);
     if (!token) return detail::nul_byte("the refresh token");
     return detail::take_result(genauth_refresh(config->c_str(), token->c_str()));
 }
 
+// genauth_build_authorize_url: the login URL with a fresh state, nonce and S256 PKCE pair, at
+// discovery's authorization endpoint when this process already fetched it, else at
+// {appHost}/{protocol}/auth. No network call. Client::authorize_url uses the client's own
+// discovery: prefer it.
+inline Result<AuthorizeRequest> build_authorize_url(std::string_view config_json,
+                                                    const AuthorizeOptions& options = {}) {
+    auto config = detail::c_arg(config_json);
+    if (!config) return detail::config_nul_byte();
+    auto opts = detail::c_arg(options.to_json());
+    if (!opts) return detail::nul_byte("an authorize option");
+    return detail::take(genauth_build_authorize_url(config->c_str(), opts->c_str()),
+                        detail::parse_authorize);
+}
+
+// genauth_parse_callback: checks the full callback URL against redirectUri, the login's state
+// and the issuer, and returns its code. Errors: state_mismatch, issuer_mismatch, oauth_error (the
+// callback's error=), invalid_argument, invalid_config. No network call.
+// Client::parse_callback uses the client's own discovery: prefer it.
+inline Result<Callback> parse_callback(std::string_view config_json, std::string_view callback_url,
+                                       std::string_view expected_state) {
+    auto config = detail::c_arg(config_json);
+    if (!config) return detail::config_nul_byte();
+    auto url = detail::c_arg(callback_url);
+    if (!url) return detail::nul_byte("the callback URL");
+    auto state = detail::c_arg(expected_state);
+    if (!state) return detail::nul_byte("the expected state");
+    return detail::take(genauth_parse_callback(config->c_str(), url->c_str(), state->c_str()),
+                        detail::parse_callback_result);
+}
+
+#if GENAUTH_EXCEPTIONS
+// Throwing twins: the value, or throw the genauth::Error.
+inline Tokens exchange_code_or_throw(std::string_view config_json, std::string_view code,
+                                     std::optional<std::string_view> code_verifier = std::nullopt) {
+    return exchange_code(config_json, code, code_verifier).value();
+}
+inline Tokens refresh_or_throw(std::string_view config_json, std::string_view refresh_token) {
+    return refresh(config_json, refresh_token).value();
+}
+inline AuthorizeRequest build_authorize_url_or_throw(std::string_view config_json,
+                                                     const AuthorizeOptions& options = {}) {
+    return build_authorize_url(config_json, options).value();
+}
+inline Callback parse_callback_or_throw(std::string_view config_json, std::string_view callback_url,
+                                        std::string_view expected_state) {
+    return parse_callback(config_json, callback_url, expected_state).value();
+}
+#endif
+
 // ---- Client ------------------------------------------------------------------------------------
+
+class Session;
+
+// Receives the result of an async call, once, on a library thread. Must not throw.
+using TokensCallback = std::function<void(Result<Tokens>)>;
 
 class Client {
 public:
-    // Receives the result of an async call, once, on a library thread. Must not throw.
-    using Callback = std::function<void(Result<Tokens>)>;
+    // The async callback type (genauth::TokensCallback). Not to be confused with
+    // genauth::Callback, the checked login callback.
+    using Callback = TokensCallback;
 
     // An empty client (as after a move). Calls on it return the error "null_argument".
     Client() noexcept = default;
@@ -626,13 +1127,14 @@ public:
     // the client with its own connection pool. Fails with "invalid_config" and the like.
     static Result<Client> create(std::string_view config_json) {
         auto config = detail::c_arg(config_json);
-        if (!config) return detail::make_error("invalid_config", "the config contains a NUL byte");
+        if (!config) return detail::config_nul_byte();
         char* error = nullptr;
         genauth_client* handle = genauth_client_new(config->c_str(), &error);
         if (!handle) return detail::take_error(error);
         genauth_string_free(error); // NULL on success; freed anyway should that ever change
         return Client(handle);
     }
+    static Result<Client> create(const Config& config) { return create(config.to_json()); }
 
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
@@ -644,7 +1146,8 @@ public:
         }
         return *this;
     }
-    // Calls still in flight complete, and their callbacks run, after the client is destroyed.
+    // Calls still in flight complete, and their callbacks run, after the client is destroyed;
+    // sessions made from it keep working.
     ~Client() { reset(); }
 
     bool empty() const noexcept { return handle_ == nullptr; }
@@ -652,6 +1155,33 @@ public:
     genauth_client* native_handle() const noexcept { return handle_; }
     // Frees the client now; it becomes empty.
     void reset() noexcept { genauth_client_free(std::exchange(handle_, nullptr)); }
+
+    // ---- login
+
+    // The URL that starts a login, at the authorization endpoint of the client's discovery
+    // (fetched on first use; {appHost}/{protocol}/auth when unavailable), with a fresh state,
+    // nonce and S256 PKCE pair. Keep the returned request until the callback.
+    Result<AuthorizeRequest> authorize_url(const AuthorizeOptions& options = {}) const {
+        auto opts = detail::c_arg(options.to_json());
+        if (!opts) return detail::nul_byte("an authorize option");
+        return detail::take(genauth_client_authorize_url(handle_, opts->c_str()),
+                            detail::parse_authorize);
+    }
+
+    // Checks the full callback URL the browser landed on (redirectUri, the login's state in
+    // constant time, the issuer, error=) and returns its code. Errors: state_mismatch,
+    // issuer_mismatch, oauth_error (the callback's error=, without http_status), invalid_argument.
+    Result<genauth::Callback> parse_callback(std::string_view callback_url,
+                                             std::string_view expected_state) const {
+        auto url = detail::c_arg(callback_url);
+        if (!url) return detail::nul_byte("the callback URL");
+        auto state = detail::c_arg(expected_state);
+        if (!state) return detail::nul_byte("the expected state");
+        return detail::take(genauth_client_parse_callback(handle_, url->c_str(), state->c_str()),
+                            detail::parse_callback_result);
+    }
+
+    // ---- tokens
 
     // Exchanges an authorization code; code_verifier is the PKCE verifier, if the login used one.
     // Blocks until the reply or timeoutMs. A code is single-use: nothing is retried.
@@ -664,12 +1194,18 @@ public:
             verifier = detail::c_arg(*code_verifier);
             if (!verifier) return detail::nul_byte("the code verifier");
         }
-        return detail::take_result(genauth_client_exchange_code(
-            handle_, c->c_str(), verifier ? verifier->c_str() : nullptr));
+        return detail::take_result(
+            genauth_client_exchange_code(handle_, c->c_str(), detail::c_str_or_null(verifier)));
     }
 
-    // Exchanges a code with options {"codeVerifier": "...", "nonce": "..."} (ExchangeOptions
-    // writes them); nullopt means no options.
+    // Exchanges a code with options: the login's code verifier and nonce (the id_token must carry
+    // that nonce), e.g. exchange_code(callback.code, {request.code_verifier, request.nonce}).
+    Result<Tokens> exchange_code(std::string_view code, const ExchangeOptions& options) const {
+        return exchange_code_with(code, options.to_json());
+    }
+
+    // Exchanges a code with options as JSON {"codeVerifier": "...", "nonce": "..."}; nullopt
+    // means no options.
     Result<Tokens> exchange_code_with(std::string_view code,
                                       std::optional<std::string_view> options_json) const {
         auto c = detail::c_arg(code);
@@ -679,8 +1215,8 @@ public:
             options = detail::c_arg(*options_json);
             if (!options) return detail::nul_byte("the options");
         }
-        return detail::take_result(genauth_client_exchange_code_with(
-            handle_, c->c_str(), options ? options->c_str() : nullptr));
+        return detail::take_result(
+            genauth_client_exchange_code_with(handle_, c->c_str(), detail::c_str_or_null(options)));
     }
 
     // Exchanges a refresh token. The result may carry a new refresh_token: store it.
@@ -690,9 +1226,50 @@ public:
         return detail::take_result(genauth_client_refresh(handle_, token->c_str()));
     }
 
-    // Non-blocking variants. Return true when the call was accepted: on_result then runs exactly
-    // once, on a library thread, errors included. Return false, and never call on_result, when
-    // on_result is empty or an argument contains a NUL byte.
+    // A Session holding these tokens: a token document, or a whole success document (the
+    // tokens_json of an earlier Session::tokens()). It may outlive the client.
+    Result<Session> session(std::string_view tokens_json) const;
+    Result<Session> session(const Tokens& tokens) const;
+
+    // ---- the grant and the user
+
+    // Revokes a token (RFC 7009); token_type_hint is "access_token" or "refresh_token", or
+    // nullopt. Revoking a refresh token ends the grant. Succeeds for a token the provider did not
+    // know, too.
+    Result<void> revoke(std::string_view token,
+                        std::optional<std::string_view> token_type_hint = std::nullopt) const {
+        auto t = detail::c_arg(token);
+        if (!t) return detail::nul_byte("the token");
+        std::optional<std::string> hint;
+        if (token_type_hint) {
+            hint = detail::c_arg(*token_type_hint);
+            if (!hint) return detail::nul_byte("the token type hint");
+        }
+        return detail::take(genauth_client_revoke(handle_, t->c_str(), detail::c_str_or_null(hint)),
+                            detail::parse_ok);
+    }
+
+    // Asks the provider about a token (RFC 7662). A revoked or expired token is active == false.
+    Result<Introspection> introspect(std::string_view token) const {
+        auto t = detail::c_arg(token);
+        if (!t) return detail::nul_byte("the token");
+        return detail::take(genauth_client_introspect(handle_, t->c_str()),
+                            detail::parse_introspection);
+    }
+
+    // The user's claims from the userinfo endpoint. An expired or revoked token is an error
+    // (the provider's oauth_error, or http_status 401).
+    Result<UserInfo> userinfo(std::string_view access_token) const {
+        auto t = detail::c_arg(access_token);
+        if (!t) return detail::nul_byte("the access token");
+        return detail::take(genauth_client_userinfo(handle_, t->c_str()), detail::parse_userinfo);
+    }
+
+    // ---- async
+
+    // Non-blocking variants of exchange_code and refresh. Return true when the call was
+    // accepted: on_result then runs exactly once, on a library thread, errors included. Return
+    // false, and never call on_result, when on_result is empty or an argument contains a NUL byte.
     [[nodiscard]] bool exchange_code_async(std::string_view code,
                                            std::optional<std::string_view> code_verifier,
                                            Callback on_result) const {
@@ -702,6 +1279,11 @@ public:
             options = ExchangeOptions{std::string(*code_verifier), std::nullopt}.to_json();
         }
         return exchange_code_with_async(code, options, std::move(on_result));
+    }
+
+    [[nodiscard]] bool exchange_code_async(std::string_view code, const ExchangeOptions& options,
+                                           Callback on_result) const {
+        return exchange_code_with_async(code, options.to_json(), std::move(on_result));
     }
 
     [[nodiscard]] bool exchange_code_with_async(std::string_view code,
@@ -715,8 +1297,7 @@ public:
             if (!options) return false;
         }
         auto* user_data = new Callback(std::move(on_result));
-        if (genauth_client_exchange_code_async(handle_, c->c_str(),
-                                               options ? options->c_str() : nullptr,
+        if (genauth_client_exchange_code_async(handle_, c->c_str(), detail::c_str_or_null(options),
                                                &Client::trampoline, user_data) != 0) {
             delete user_data; // not accepted: the callback will never run
             return false;
@@ -736,14 +1317,25 @@ public:
         return true;
     }
 
-#if defined(__cpp_exceptions)
-    // Throwing conveniences: the value, or genauth::Exception carrying the Error.
+#if GENAUTH_EXCEPTIONS
+    // Throwing twins: the value, or throw the genauth::Error.
     static Client create_or_throw(std::string_view config_json) {
         return create(config_json).value();
+    }
+    static Client create_or_throw(const Config& config) { return create(config).value(); }
+    AuthorizeRequest authorize_url_or_throw(const AuthorizeOptions& options = {}) const {
+        return authorize_url(options).value();
+    }
+    genauth::Callback parse_callback_or_throw(std::string_view callback_url,
+                                              std::string_view expected_state) const {
+        return parse_callback(callback_url, expected_state).value();
     }
     Tokens exchange_code_or_throw(std::string_view code,
                                   std::optional<std::string_view> code_verifier = std::nullopt) const {
         return exchange_code(code, code_verifier).value();
+    }
+    Tokens exchange_code_or_throw(std::string_view code, const ExchangeOptions& options) const {
+        return exchange_code(code, options).value();
     }
     Tokens exchange_code_with_or_throw(std::string_view code,
                                        std::optional<std::string_view> options_json) const {
@@ -751,6 +1343,18 @@ public:
     }
     Tokens refresh_or_throw(std::string_view refresh_token) const {
         return refresh(refresh_token).value();
+    }
+    Session session_or_throw(std::string_view tokens_json) const;
+    Session session_or_throw(const Tokens& tokens) const;
+    void revoke_or_throw(std::string_view token,
+                         std::optional<std::string_view> token_type_hint = std::nullopt) const {
+        revoke(token, token_type_hint).value();
+    }
+    Introspection introspect_or_throw(std::string_view token) const {
+        return introspect(token).value();
+    }
+    UserInfo userinfo_or_throw(std::string_view access_token) const {
+        return userinfo(access_token).value();
     }
 #endif
 
@@ -768,6 +1372,100 @@ private:
     genauth_client* handle_ = nullptr;
 };
 
+// ---- Session -----------------------------------------------------------------------------------
+
+// Holds one token document and hands out tokens that are still valid, refreshing when needed:
+// one refresh at a time, however many threads ask (callers arriving during a refresh wait and
+// share its result, error included). fresh_tokens() and tokens() may be called from many
+// threads at once; destroying, moving or resetting a session must wait until no other thread is
+// inside one of them. Move-only.
+class Session {
+public:
+    // An empty session (as after a move). Calls on it return the error "null_argument".
+    Session() noexcept = default;
+
+    // A session over `client` holding `tokens_json`: a token document ({"access_token": ...,
+    // "refresh_token": ..., "expires_at": ...}) or a whole success document. Freshness comes from
+    // expires_at, else expires_in counted from now; a token with neither counts as fresh.
+    static Result<Session> create(const Client& client, std::string_view tokens_json) {
+        auto tokens = detail::c_arg(tokens_json);
+        if (!tokens) return detail::nul_byte("the token document");
+        char* error = nullptr;
+        genauth_session* handle = genauth_session_new(client.native_handle(), tokens->c_str(), &error);
+        if (!handle) return detail::take_error(error);
+        genauth_string_free(error);
+        return Session(handle);
+    }
+    // A session holding tokens.raw_json.
+    static Result<Session> create(const Client& client, const Tokens& tokens) {
+        return create(client, tokens.raw_json);
+    }
+
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+    Session(Session&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Session& operator=(Session&& other) noexcept {
+        if (this != &other) {
+            reset();
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+    ~Session() { reset(); }
+
+    bool empty() const noexcept { return handle_ == nullptr; }
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+    genauth_session* native_handle() const noexcept { return handle_; }
+    // Frees the session now; it becomes empty.
+    void reset() noexcept { genauth_session_free(std::exchange(handle_, nullptr)); }
+
+    // Tokens with more than min_valid_seconds of life left, refreshing first when the held ones
+    // have less. Errors: no_refresh_token (stale, nothing to refresh with); the provider's
+    // invalid_grant, which every later call repeats without asking the provider (sign in again).
+    // Blocks while a refresh runs.
+    Result<Tokens> fresh_tokens(std::uint32_t min_valid_seconds = 60) const {
+        return detail::take_result(genauth_session_fresh_tokens(handle_, min_valid_seconds));
+    }
+
+    // The held tokens, for the app to persist (a refresh may have replaced the refresh token);
+    // Session::create(client, tokens) resumes from them. Never blocks on the network.
+    Result<Tokens> tokens() const { return detail::take_result(genauth_session_tokens(handle_)); }
+
+#if GENAUTH_EXCEPTIONS
+    static Session create_or_throw(const Client& client, std::string_view tokens_json) {
+        return create(client, tokens_json).value();
+    }
+    static Session create_or_throw(const Client& client, const Tokens& tokens) {
+        return create(client, tokens).value();
+    }
+    Tokens fresh_tokens_or_throw(std::uint32_t min_valid_seconds = 60) const {
+        return fresh_tokens(min_valid_seconds).value();
+    }
+    Tokens tokens_or_throw() const { return tokens().value(); }
+#endif
+
+private:
+    explicit Session(genauth_session* handle) noexcept : handle_(handle) {}
+
+    genauth_session* handle_ = nullptr;
+};
+
+inline Result<Session> Client::session(std::string_view tokens_json) const {
+    return Session::create(*this, tokens_json);
+}
+inline Result<Session> Client::session(const Tokens& tokens) const {
+    return Session::create(*this, tokens);
+}
+#if GENAUTH_EXCEPTIONS
+inline Session Client::session_or_throw(std::string_view tokens_json) const {
+    return session(tokens_json).value();
+}
+inline Session Client::session_or_throw(const Tokens& tokens) const {
+    return session(tokens).value();
+}
+#endif
+
 } // namespace genauth
 
+#endif // !GENAUTH_HPP_UNSUPPORTED
 #endif // GENAUTH_HPP

@@ -228,6 +228,58 @@ std::string login(const char* file, int line, const std::string& client_id,
     return *code;
 }
 
+DevLogin dev_login(const char* file, int line, const std::string& authorize_url,
+                   bool expect_code) {
+    DevLogin out;
+    HttpReply reply = dev_http("GET", "/dev/login?authorize_url=" + url_encode(authorize_url));
+    out.status = reply.status;
+    out.body = reply.body;
+    genauth::detail::Json doc;
+    if (genauth::detail::Json::parse(reply.body, doc) && doc.is_object()) {
+        using genauth::detail::string_member;
+        out.code = string_member(doc, "code").value_or("");
+        out.state = string_member(doc, "state").value_or("");
+        out.iss = string_member(doc, "iss").value_or("");
+        out.callback_url = string_member(doc, "callback_url").value_or("");
+    }
+    if (expect_code)
+        expect(reply.status == 200 && !out.code.empty() && !out.callback_url.empty(), file, line,
+               "GET /dev/login with the authorize URL: HTTP " + std::to_string(reply.status) +
+                   " " + reply.body);
+    return out;
+}
+
+std::vector<DevRequest> dev_requests() {
+    std::vector<DevRequest> out;
+    HttpReply reply = dev_http("GET", "/dev/requests");
+    genauth::detail::Json doc;
+    if (!expect(reply.status == 200 && genauth::detail::Json::parse(reply.body, doc) &&
+                    doc.kind == genauth::detail::Json::Kind::array,
+                __FILE__, __LINE__, "GET /dev/requests: " + reply.body))
+        return out;
+    for (const genauth::detail::Json& item : doc.items) {
+        using genauth::detail::string_member;
+        DevRequest r;
+        r.path = string_member(item, "path").value_or("");
+        r.grant_type = string_member(item, "grant_type").value_or("");
+        r.client_id = string_member(item, "client_id").value_or("");
+        r.auth = string_member(item, "auth").value_or("");
+        if (const genauth::detail::Json* keys = item.find("body_keys"))
+            for (const genauth::detail::Json& key : keys->items)
+                if (key.is_string()) r.body_keys.push_back(key.text);
+        if (const genauth::detail::Json* status = item.find("status"))
+            r.status = static_cast<int>(genauth::detail::integer_from(*status).value_or(0));
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void clear_dev_requests() {
+    HttpReply reply = dev_http("DELETE", "/dev/requests");
+    expect(reply.status == 200, __FILE__, __LINE__,
+           "DELETE /dev/requests: HTTP " + std::to_string(reply.status));
+}
+
 std::string config(const Cfg& cfg) {
     using genauth::detail::quote;
     std::string json = "{\"appId\":" + quote(cfg.app_id) + ",\"appHost\":" + quote(dev_url()) +

@@ -91,6 +91,35 @@ std::string login(const char* file, int line, const std::string& client_id,
                   const std::string& extra_query = "");
 #define LOGIN(...) support::login(__FILE__, __LINE__, __VA_ARGS__)
 
+// What GET /dev/login?authorize_url=<url> answered: the provider logged its test user in and
+// redirected to the callback (or, for a failed login, to a callback carrying error=).
+struct DevLogin {
+    int status = 0;           // 200 with a code, 500 when the login ended in an error
+    std::string code;         // empty when there is none
+    std::string state;
+    std::string iss;
+    std::string callback_url; // the full URL the browser would land on
+    std::string body;         // the whole reply
+};
+// Drives a complete authorize URL as a browser would (the dev provider's headless login). With
+// expect_code, a reply without a code records a failure.
+DevLogin dev_login(const char* file, int line, const std::string& authorize_url,
+                   bool expect_code = true);
+#define DEV_LOGIN(...) support::dev_login(__FILE__, __LINE__, __VA_ARGS__)
+
+// One summary of GET /dev/requests: a POST to the token, revocation or introspection endpoint.
+struct DevRequest {
+    std::string path;       // "/oidc/token", "/oidc/token/revocation", ...
+    std::string grant_type; // empty when the body had none
+    std::string client_id;
+    std::string auth;       // "post", "basic" or "none"
+    std::vector<std::string> body_keys; // the names of the form fields sent
+    int status = 0;
+};
+std::vector<DevRequest> dev_requests();
+// DELETE /dev/requests.
+void clear_dev_requests();
+
 // Percent-encodes everything but RFC 3986 unreserved characters.
 std::string url_encode(std::string_view s);
 
