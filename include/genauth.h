@@ -8,6 +8,82 @@
 #include <stdint.h>
 
 /*
+ The `code` of every failure document (`{"ok": false, "error": {"code": ...}}`): stable names,
+ never renamed or removed; new ones may be added. Documents carry the name (the backquoted word
+ of each line); the numbers are stable too, for bindings that map names to values.
+ */
+typedef enum genauth_error_code {
+  /*
+   `null_argument`: a required pointer was NULL.
+   */
+  GENAUTH_ERROR_CODE_NULL_ARGUMENT = 1,
+  /*
+   `invalid_utf8`: an argument was not UTF-8.
+   */
+  GENAUTH_ERROR_CODE_INVALID_UTF8 = 2,
+  /*
+   `invalid_config`: config not JSON, a required key missing, a wrong type, an unknown key.
+   */
+  GENAUTH_ERROR_CODE_INVALID_CONFIG = 3,
+  /*
+   `invalid_argument`: an empty code or token, malformed options, a callback not for us.
+   */
+  GENAUTH_ERROR_CODE_INVALID_ARGUMENT = 4,
+  /*
+   `insecure_transport`: plain `http://` to a host that is not loopback.
+   */
+  GENAUTH_ERROR_CODE_INSECURE_TRANSPORT = 5,
+  /*
+   `timeout`: no complete reply within `timeoutMs`.
+   */
+  GENAUTH_ERROR_CODE_TIMEOUT = 6,
+  /*
+   `connect_failed`: DNS failure, refused or reset connection.
+   */
+  GENAUTH_ERROR_CODE_CONNECT_FAILED = 7,
+  /*
+   `tls`: certificate or handshake failure.
+   */
+  GENAUTH_ERROR_CODE_TLS = 8,
+  /*
+   `oauth_error`: the provider answered with an RFC 6749 error object.
+   */
+  GENAUTH_ERROR_CODE_OAUTH_ERROR = 9,
+  /*
+   `http_status`: a non-2xx status without an error object (a proxy's page, a redirect).
+   */
+  GENAUTH_ERROR_CODE_HTTP_STATUS = 10,
+  /*
+   `invalid_response`: a reply that is not JSON, lacks a field, is too large, or is untrusted.
+   */
+  GENAUTH_ERROR_CODE_INVALID_RESPONSE = 11,
+  /*
+   `id_token_invalid`: the id_token failed verification (`reason` names the check).
+   */
+  GENAUTH_ERROR_CODE_ID_TOKEN_INVALID = 12,
+  /*
+   `reentrant_call`: a blocking call from a library callback thread.
+   */
+  GENAUTH_ERROR_CODE_REENTRANT_CALL = 13,
+  /*
+   `state_mismatch`: a login callback whose state is not this login's.
+   */
+  GENAUTH_ERROR_CODE_STATE_MISMATCH = 14,
+  /*
+   `issuer_mismatch`: a callback's `iss`, or discovery's issuer, is not appHost's provider.
+   */
+  GENAUTH_ERROR_CODE_ISSUER_MISMATCH = 15,
+  /*
+   `no_refresh_token`: a session must refresh but holds no refresh token.
+   */
+  GENAUTH_ERROR_CODE_NO_REFRESH_TOKEN = 16,
+  /*
+   `internal`: a bug was caught at the boundary, or the OS refused a resource.
+   */
+  GENAUTH_ERROR_CODE_INTERNAL = 17,
+} genauth_error_code;
+
+/*
  A long-lived client: a validated config and its own connection pool.
 
  Create it with `genauth_client_new` and release it with `genauth_client_free`. A client is

@@ -54,3 +54,23 @@ fn header_declares_every_contract_function() {
         assert!(GENERATED.contains(name), "{name} missing from the header");
     }
 }
+
+/// The error-code enum is the one list of codes: its documented names are `ErrorCode::ALL`'s, in
+/// order, one line each.
+#[test]
+fn header_lists_every_error_code() {
+    let start = GENERATED
+        .find("typedef enum genauth_error_code {")
+        .expect("the error-code enum is in the header");
+    let end = start + GENERATED[start..].find("} genauth_error_code;").unwrap();
+    let documented: Vec<&str> = GENERATED[start..end]
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('`'))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let names: Vec<&str> = genauth::core::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(documented, names);
+}

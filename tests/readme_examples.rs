@@ -78,3 +78,25 @@ fn readme_examples_match_their_tests() {
         "README.md's examples differ from their tests: run `GENAUTH_BLESS_README=1 cargo test --test readme_examples`"
     );
 }
+
+/// The README's list of error codes is the library's (`genauth_error_code`), in order.
+#[test]
+fn readme_lists_every_error_code() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let list = readme
+        .split("Stable error codes (`genauth_error_code` in the header): ")
+        .nth(1)
+        .expect("the README lists the error codes")
+        .split(".\n")
+        .next()
+        .unwrap();
+    let listed: Vec<String> = list
+        .split(',')
+        .map(|c| c.trim().trim_matches('`').to_owned())
+        .collect();
+    let names: Vec<&str> = genauth::core::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(listed, names);
+}

@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 
+pub use super::error_code::ErrorCode;
 use super::id_token::IdTokenCheck;
 use super::redact::Secrets;
 
@@ -78,26 +79,31 @@ impl Error {
         }
     }
 
-    /// The stable code of the contract's error table.
+    /// The stable code of the contract's error table, as it appears in documents.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The stable code of the contract's error table.
+    pub fn error_code(&self) -> ErrorCode {
         match self.cause() {
-            Error::NullArgument(_) => "null_argument",
-            Error::InvalidUtf8(_) => "invalid_utf8",
-            Error::InvalidConfig(_) => "invalid_config",
-            Error::InvalidArgument(_) => "invalid_argument",
-            Error::InsecureTransport => "insecure_transport",
-            Error::Timeout { .. } => "timeout",
-            Error::ConnectFailed(_) => "connect_failed",
-            Error::Tls(_) => "tls",
-            Error::OAuth { .. } => "oauth_error",
-            Error::HttpStatus { .. } => "http_status",
-            Error::InvalidResponse { .. } => "invalid_response",
-            Error::IdTokenInvalid(_) => "id_token_invalid",
-            Error::StateMismatch => "state_mismatch",
-            Error::IssuerMismatch => "issuer_mismatch",
-            Error::NoRefreshToken => "no_refresh_token",
-            Error::ReentrantCall => "reentrant_call",
-            Error::Internal(_) => "internal",
+            Error::NullArgument(_) => ErrorCode::NullArgument,
+            Error::InvalidUtf8(_) => ErrorCode::InvalidUtf8,
+            Error::InvalidConfig(_) => ErrorCode::InvalidConfig,
+            Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            Error::InsecureTransport => ErrorCode::InsecureTransport,
+            Error::Timeout { .. } => ErrorCode::Timeout,
+            Error::ConnectFailed(_) => ErrorCode::ConnectFailed,
+            Error::Tls(_) => ErrorCode::Tls,
+            Error::OAuth { .. } => ErrorCode::OauthError,
+            Error::HttpStatus { .. } => ErrorCode::HttpStatus,
+            Error::InvalidResponse { .. } => ErrorCode::InvalidResponse,
+            Error::IdTokenInvalid(_) => ErrorCode::IdTokenInvalid,
+            Error::StateMismatch => ErrorCode::StateMismatch,
+            Error::IssuerMismatch => ErrorCode::IssuerMismatch,
+            Error::NoRefreshToken => ErrorCode::NoRefreshToken,
+            Error::ReentrantCall => ErrorCode::ReentrantCall,
+            Error::Internal(_) => ErrorCode::Internal,
             Error::AfterGrant { .. } => unreachable!("cause() unwraps AfterGrant"),
         }
     }

@@ -87,6 +87,18 @@ def local_config(**extra: object) -> dict:
 # --- loading ---------------------------------------------------------------------------------
 
 
+def test_every_error_code_of_the_header_has_an_exception_family() -> None:
+    """The header's `genauth_error_code` is the one list of codes: each has a family here, and
+    nothing here is a code the library does not have."""
+    from libgenauth.errors import _FAMILIES
+
+    header = (Path(__file__).resolve().parents[3] / "include" / "genauth.h").read_text()
+    table = header.split("typedef enum genauth_error_code {")[1].split("} genauth_error_code;")[0]
+    codes = re.findall(r"^\s*`([a-z0-9_]+)`:", table, flags=re.M)
+    assert len(codes) >= 17
+    assert set(codes) == set(_FAMILIES)
+
+
 def test_version_is_the_library_version() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", libgenauth.version())
 
