@@ -117,11 +117,11 @@ impl Drop for Shared {
 
 /// Runs a future to completion for a blocking C call. The future runs on the caller's thread
 /// (no hand-off to a worker and back); the runtime's workers drive its sockets and timers.
-pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output, Error> {
+pub(crate) fn block_on<T>(future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
     // Waiting inside the runtime would panic ("cannot start a runtime from within a runtime")
     // or deadlock its worker; this is how a blocking call from a callback is caught.
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(Error::ReentrantCall);
     }
-    Ok(shared()?.runtime().block_on(future))
+    shared()?.runtime().block_on(future)
 }

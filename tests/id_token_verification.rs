@@ -4,11 +4,12 @@
 mod support {
     pub mod canned_server;
     pub mod fake_provider;
+    pub mod outcome;
 }
 
 use base64::Engine as _;
 use genauth::core::provider::ProviderCache;
-use genauth::core::{document, Client, Config, ExchangeOptions};
+use genauth::core::{Client, Config, ExchangeOptions};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
@@ -16,6 +17,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::fake_provider::{FakeProvider, DISCOVERY, JWKS, TOKEN};
+use support::outcome::outcome;
 
 const APP_ID: &str = "app-1";
 const SECRET: &str = "client-secret-0123456789";
@@ -86,7 +88,7 @@ fn client(p: &FakeProvider, refetch_floor: Option<Duration>) -> Client {
 }
 
 async fn refresh(c: &Client) -> Value {
-    document::tokens_result(c.refresh("rt-1").await)
+    outcome(c.refresh("rt-1").await)
 }
 
 fn reason(doc: &Value) -> &str {
@@ -105,7 +107,7 @@ async fn valid_token_comes_back_with_claims() {
         &token_reply(&signed(&k, &claims(&p.issuer()))),
     );
     let c = client(&p, None);
-    let doc = document::tokens_result(
+    let doc = outcome(
         c.exchange_code(
             "code-1",
             &ExchangeOptions {
@@ -188,7 +190,7 @@ async fn nonce_must_match_when_given() {
         nonce: Some("another-nonce".into()),
         ..Default::default()
     };
-    let doc = document::tokens_result(client(&p, None).exchange_code("c", &options).await);
+    let doc = outcome(client(&p, None).exchange_code("c", &options).await);
     assert_eq!(reason(&doc), "nonce");
 }
 

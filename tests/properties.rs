@@ -293,7 +293,7 @@ fn config_errors_never_quote_values() {
             doc.insert("appSecret".into(), Value::from(secret.clone()));
             let text = Value::Object(doc).to_string();
             if let Err(e) = Config::from_json(&text) {
-                assert_no_secret(&e.to_json(), &[&secret]);
+                assert!(!e.to_string().contains(&secret), "{e}");
             }
         },
     );
@@ -331,9 +331,7 @@ fn token_reply_parser_never_panics() {
         ) {
             Ok(tokens) => {
                 assert!((200..300).contains(&status));
-                assert!(tokens["access_token"]
-                    .as_str()
-                    .is_some_and(|s| !s.is_empty()));
+                assert!(!tokens.access_token.is_empty());
             }
             Err(e) => assert!(
                 matches!(e.code(), "oauth_error" | "http_status" | "invalid_response"),

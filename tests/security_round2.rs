@@ -5,16 +5,18 @@
 mod support {
     pub mod canned_server;
     pub mod fake_provider;
+    pub mod outcome;
 }
 
 use base64::Engine as _;
 use genauth::core::authorize::AuthorizeOptions;
 use genauth::core::session::Session;
-use genauth::core::{document, Client, Config, ExchangeOptions};
+use genauth::core::{Client, Config, ExchangeOptions, Tokens};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
 use support::fake_provider::{FakeProvider, DISCOVERY, TOKEN};
+use support::outcome::{done, failure, outcome};
 
 const APP_ID: &str = "app-1";
 const SECRET: &str = "client-secret-0123456789";
@@ -57,7 +59,7 @@ fn code(doc: &Value) -> &str {
 }
 
 async fn exchange(c: &Client) -> Value {
-    document::tokens_result(c.exchange_code("code-1", &ExchangeOptions::default()).await)
+    outcome(c.exchange_code("code-1", &ExchangeOptions::default()).await)
 }
 
 #[tokio::test]
@@ -74,7 +76,7 @@ async fn discovery_naming_another_issuer_stops_the_call_before_anything_is_sent(
     assert_eq!(code(&doc), "issuer_mismatch", "{doc}");
     assert_eq!(p.hits(TOKEN), 0, "the code and secret were sent anyway");
     // Revocation, introspection and userinfo refuse too, and the refusal is remembered.
-    let doc = document::result_with("x", c.userinfo("at-1").await.map(|_| None));
+    let doc = done(c.userinfo("at-1").await);
     assert_eq!(code(&doc), "issuer_mismatch", "{doc}");
     assert!(c.revoke("rt-1", None).await.is_err());
     assert!(c.introspect("rt-1").await.is_err());
@@ -108,9 +110,9 @@ async fn discovery_endpoints_off_app_host_get_nothing() {
         let c = client(&p);
         let results = [
             exchange(&c).await,
-            document::result_with("x", c.revoke("rt-1", None).await.map(|_| None)),
-            document::result_with("x", c.introspect("rt-1").await.map(|_| None)),
-            document::result_with("x", c.userinfo("at-1").await.map(|_| None)),
+            done(c.revoke("rt-1", None).await),
+            done(c.introspect("rt-1").await),
+            done(c.userinfo("at-1").await),
         ];
         for doc in results {
             assert_eq!(code(&doc), "invalid_response", "{field}: {doc}");
@@ -146,7 +148,7 @@ async fn oauth_protocol_verifies_id_tokens_too() {
             "200 OK",
             &json!({"access_token": "at-1", "id_token": token}).to_string(),
         );
-        let doc = document::tokens_result(c.refresh("rt-1").await);
+        let doc = outcome(c.refresh("rt-1").await);
         assert_eq!(code(&doc), "id_token_invalid", "{doc}");
         assert_eq!(doc["error"]["reason"], reason);
     }
@@ -156,7 +158,7 @@ async fn oauth_protocol_verifies_id_tokens_too() {
         "200 OK",
         &json!({"access_token": "at-1", "id_token": good}).to_string(),
     );
-    let doc = document::tokens_result(c.refresh("rt-1").await);
+    let doc = outcome(c.refresh("rt-1").await);
     assert_eq!(doc["tokens"]["id_token_claims"]["sub"], "user-1", "{doc}");
     assert_eq!(p.hits(TOKEN), 0, "oauth keeps its own token path");
 }
@@ -172,7 +174,7 @@ async fn a_failed_verification_hands_back_the_rotated_refresh_token() {
         &json!({"access_token": "at-2", "refresh_token": "rt-rotated-2", "id_token": hs256(&expired)})
             .to_string(),
     );
-    let doc = document::tokens_result(client(&p).refresh("rt-1").await);
+    let doc = outcome(client(&p).refresh("rt-1").await);
     assert_eq!(code(&doc), "id_token_invalid", "{doc}");
     assert_eq!(doc["refresh_token"], "rt-rotated-2", "{doc}");
     assert!(doc.get("tokens").is_none());
@@ -187,7 +189,7 @@ async fn a_failed_verification_hands_back_the_rotated_refresh_token() {
         &json!({"access_token": "at-3", "refresh_token": "rt-rotated-3", "id_token": "a.b.c"})
             .to_string(),
     );
-    let doc = document::tokens_result(client(&fresh).refresh("rt-2").await);
+    let doc = outcome(client(&fresh).refresh("rt-2").await);
     assert_eq!(doc["error"]["reason"], "keys_unavailable", "{doc}");
     assert_eq!(doc["refresh_token"], "rt-rotated-3", "{doc}");
 }
@@ -197,8 +199,8 @@ async fn a_session_keeps_the_rotated_refresh_token_and_refuses_another_user() {
     let p = FakeProvider::start().await;
     let c = client(&p);
     let seed = json!({"access_token": "at-1", "refresh_token": "rt-1", "expires_at": now() - 10,
-                      "id_token_claims": {"sub": "user-1"}});
-    let session = Session::new(&seed.to_string()).unwrap();
+                      "id_token_claims": {"iss": p.issuer(), "sub": "user-1"}});
+    let session = Session::new(Tokens::from_object(seed.as_object().unwrap().clone()).unwrap());
 
     // The provider rotates the refresh token but its id_token names someone else.
     p.set(
@@ -210,11 +212,15 @@ async fn a_session_keeps_the_rotated_refresh_token_and_refuses_another_user() {
     );
     let e = session.fresh_tokens(&c, 60).await.unwrap_err();
     assert_eq!(e.code(), "id_token_invalid");
-    assert_eq!(document::failure(&e)["error"]["reason"], "sub");
+    assert_eq!(failure(&e)["error"]["reason"], "sub");
     let held = session.tokens().unwrap();
-    assert_eq!(held["refresh_token"], "rt-2", "the rotated token was lost");
     assert_eq!(
-        held["access_token"], "at-1",
+        held.refresh_token.as_deref(),
+        Some("rt-2"),
+        "the rotated token was lost"
+    );
+    assert_eq!(
+        held.access_token, "at-1",
         "tokens for another user were kept"
     );
 
@@ -227,8 +233,11 @@ async fn a_session_keeps_the_rotated_refresh_token_and_refuses_another_user() {
         .to_string(),
     );
     let fresh = session.fresh_tokens(&c, 60).await.unwrap();
-    assert_eq!(fresh["access_token"], "at-3");
-    assert_eq!(session.tokens().unwrap()["refresh_token"], "rt-3");
+    assert_eq!(fresh.access_token, "at-3");
+    assert_eq!(
+        session.tokens().unwrap().refresh_token.as_deref(),
+        Some("rt-3")
+    );
 }
 
 #[tokio::test]
@@ -243,7 +252,7 @@ async fn a_login_with_a_nonce_needs_an_id_token() {
         nonce: Some("n-1".into()),
         ..Default::default()
     };
-    let doc = document::tokens_result(client(&p).exchange_code("c", &options).await);
+    let doc = outcome(client(&p).exchange_code("c", &options).await);
     assert_eq!(doc["error"]["reason"], "nonce", "{doc}");
     assert_eq!(doc["refresh_token"], "rt-1");
     // Without a nonce, a reply without id_token is fine (a plain OAuth login).
@@ -261,7 +270,7 @@ async fn id_token_algorithm_must_be_one_discovery_lists() {
         "200 OK",
         &json!({"access_token": "at-1", "id_token": hs256(&claims(&p.issuer(), "u"))}).to_string(),
     );
-    let doc = document::tokens_result(client(&p).refresh("rt-1").await);
+    let doc = outcome(client(&p).refresh("rt-1").await);
     assert_eq!(doc["error"]["reason"], "alg", "{doc}");
 }
 

@@ -3,11 +3,13 @@
 
 mod support {
     pub mod canned_server;
+    pub mod outcome;
 }
 
-use genauth::core::{document, Client, Config, ExchangeOptions};
+use genauth::core::{Client, Config, ExchangeOptions};
 use std::time::{Duration, Instant};
 use support::canned_server::{http_response, CannedServer, Reply};
+use support::outcome::outcome;
 
 const SECRET: &str = "s3cret-VALUE-9f8e7d";
 const CODE: &str = "one-time-CODE-5a4b3c";
@@ -22,7 +24,7 @@ fn client(host: &str, extra: &str) -> Client {
 }
 
 async fn exchange(client: &Client) -> serde_json::Value {
-    document::tokens_result(
+    outcome(
         client
             .exchange_code(CODE, &ExchangeOptions::default())
             .await,
@@ -37,10 +39,10 @@ async fn basic_auth_request_on_the_wire() {
         &server.url,
         r#","tokenEndPointAuthMethod":"client_secret_basic""#,
     );
-    let doc = c.refresh(REFRESH).await.unwrap();
-    assert_eq!(doc["expires_in"], 60);
-    assert_eq!(doc["extra"], true);
-    assert!(doc["expires_at"].as_u64().unwrap() > 1_700_000_000);
+    let tokens = c.refresh(REFRESH).await.unwrap();
+    assert_eq!(tokens.expires_in, Some(60));
+    assert_eq!(tokens.extra["extra"], true);
+    assert!(tokens.expires_at.unwrap() > 1_700_000_000);
 
     let requests = server.requests();
     let request = requests
@@ -78,7 +80,7 @@ async fn echoed_secrets_never_reach_the_error_document() {
         assert!(doc.contains("\"http_status\":401"), "{doc}");
         assert!(!doc.contains(SECRET) && !doc.contains(CODE), "{doc}");
     }
-    let doc = document::tokens_result(client(&server.url, "").refresh(REFRESH).await).to_string();
+    let doc = outcome(client(&server.url, "").refresh(REFRESH).await).to_string();
     assert!(!doc.contains(SECRET), "{doc}");
 }
 

@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use url::Url;
 use zeroize::Zeroizing;
 
@@ -68,7 +68,7 @@ pub struct AuthorizeRequest {
     pub url: Url,
     pub state: String,
     pub nonce: String,
-    /// Wiped from memory when dropped (the copy in `to_json`'s document is the caller's).
+    /// Wiped from memory when dropped (the copy in a result document is the caller's).
     pub code_verifier: Zeroizing<String>,
 }
 
@@ -81,13 +81,6 @@ impl std::fmt::Debug for AuthorizeRequest {
             .field("nonce", &self.nonce)
             .field("code_verifier", &"[redacted]")
             .finish()
-    }
-}
-
-impl AuthorizeRequest {
-    pub fn to_json(&self) -> Value {
-        json!({"url": self.url.as_str(), "state": self.state, "nonce": self.nonce,
-               "code_verifier": self.code_verifier.as_str()})
     }
 }
 

@@ -1,6 +1,6 @@
 //! The login callback: does it belong to the login this app started, and what does it carry?
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use subtle::ConstantTimeEq;
 use url::Url;
 use zeroize::Zeroizing;
@@ -10,7 +10,7 @@ use super::error::Error;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Callback {
-    /// Wiped from memory when dropped (the copy in `to_json`'s document is the caller's).
+    /// Wiped from memory when dropped (the copy in a result document is the caller's).
     pub code: Zeroizing<String>,
     pub state: String,
 }
@@ -22,12 +22,6 @@ impl std::fmt::Debug for Callback {
             .field("code", &"[redacted]")
             .field("state", &self.state)
             .finish()
-    }
-}
-
-impl Callback {
-    pub fn to_json(&self) -> Value {
-        json!({"code": self.code.as_str(), "state": self.state})
     }
 }
 
@@ -238,9 +232,8 @@ mod tests {
         let e =
             parse("https://app/cb?error=access_denied&error_description=user+said+no&state=st-1")
                 .unwrap_err();
-        let doc = e.to_json();
-        assert_eq!(doc["oauth_error"], "access_denied");
-        assert_eq!(doc["oauth_error_description"], "user said no");
-        assert!(doc.get("http_status").is_none());
+        assert_eq!(e.oauth_error().unwrap(), "access_denied");
+        assert_eq!(e.oauth_error_description().unwrap(), "user said no");
+        assert_eq!(e.http_status(), None);
     }
 }

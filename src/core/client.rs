@@ -1,6 +1,6 @@
 //! A configured client: one config, one connection pool, async token calls.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use zeroize::Zeroizing;
@@ -15,10 +15,8 @@ use super::provider::ProviderCache;
 use super::redact::Secrets;
 use super::token_reply::{parse_json_reply, parse_token_reply};
 use super::token_request::{authenticated_post, grant_secrets, token_request, FormPost, Grant};
+use super::tokens::{IdTokenClaims, Introspection, Tokens, UserInfo};
 use super::transport::{self, build_http_client};
-
-/// A token document: every field the provider sent, normalised (see `token_reply`).
-pub type Tokens = Map<String, Value>;
 
 /// Per-call options of a code exchange.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -199,13 +197,11 @@ impl Client {
         };
         match verified {
             Ok(()) => Ok(tokens),
-            Err(e) => Err(match tokens.remove("refresh_token") {
-                Some(Value::String(refresh_token)) if !refresh_token.is_empty() => {
-                    Error::AfterGrant {
-                        cause: Box::new(e),
-                        refresh_token: zeroize::Zeroizing::new(refresh_token),
-                    }
-                }
+            Err(e) => Err(match tokens.refresh_token.take() {
+                Some(refresh_token) if !refresh_token.is_empty() => Error::AfterGrant {
+                    cause: Box::new(e),
+                    refresh_token: zeroize::Zeroizing::new(refresh_token),
+                },
                 _ => e,
             }),
         }
@@ -234,7 +230,7 @@ impl Client {
         metadata: Option<&ProviderMetadata>,
         checks: IdTokenChecks<'_>,
     ) -> Result<(), Error> {
-        let Some(id_token) = tokens.get("id_token").and_then(Value::as_str) else {
+        let Some(id_token) = tokens.id_token.as_deref() else {
             // A login that sent a nonce asked for an id_token; a reply without one cannot show
             // that it answers that login.
             return match checks.nonce {
@@ -263,7 +259,7 @@ impl Client {
             issuer: &metadata.issuer,
             client_id: &self.config.app_id,
             nonce: checks.nonce,
-            access_token: tokens.get("access_token").and_then(Value::as_str),
+            access_token: Some(&tokens.access_token),
             leeway_seconds: self.config.clock_skew.as_secs(),
             now: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -274,7 +270,9 @@ impl Client {
         };
         let claims =
             id_token::verify(id_token, &header, &key, &expected).map_err(Error::IdTokenInvalid)?;
-        tokens.insert("id_token_claims".into(), Value::Object(claims));
+        let claims = IdTokenClaims::from_object(claims)
+            .ok_or(Error::IdTokenInvalid(IdTokenCheck::Malformed))?;
+        tokens.id_token_claims = Some(claims);
         Ok(())
     }
 
@@ -352,7 +350,7 @@ impl Client {
     }
 
     /// RFC 7662 introspection: the provider's view of a token (`active`, `sub`, `exp`, ...).
-    pub async fn introspect(&self, token: &str) -> Result<Map<String, Value>, Error> {
+    pub async fn introspect(&self, token: &str) -> Result<Introspection, Error> {
         check_token(token)?;
         let pick = |m: &ProviderMetadata| m.introspection_endpoint.clone();
         self.post_form(
@@ -362,20 +360,17 @@ impl Client {
             token,
             |reply| {
                 let doc = parse_json_reply(reply.status, &reply.body)?;
-                if !doc.get("active").is_some_and(Value::is_boolean) {
-                    return Err(Error::InvalidResponse {
-                        reason: "the introspection reply has no boolean `active`".into(),
-                        http_status: Some(reply.status),
-                    });
-                }
-                Ok(doc)
+                Introspection::from_object(doc).ok_or_else(|| Error::InvalidResponse {
+                    reason: "the introspection reply has no boolean `active`".into(),
+                    http_status: Some(reply.status),
+                })
             },
         )
         .await
     }
 
     /// OpenID Connect userinfo with the access token as a Bearer credential.
-    pub async fn userinfo(&self, access_token: &str) -> Result<Map<String, Value>, Error> {
+    pub async fn userinfo(&self, access_token: &str) -> Result<UserInfo, Error> {
         check_token(access_token)?;
         let secrets = Secrets::new()
             .with(self.config.app_secret())
@@ -386,7 +381,7 @@ impl Client {
                 .await?;
             let headers = [("authorization", format!("Bearer {access_token}"))];
             let reply = transport::get(&self.http, &url, &headers).await?;
-            parse_json_reply(reply.status, &reply.body)
+            parse_json_reply(reply.status, &reply.body).map(UserInfo::from_object)
         };
         self.guarded(&secrets, call).await
     }

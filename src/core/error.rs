@@ -1,7 +1,6 @@
 //! One error type for the whole library. Each variant has a stable machine-readable `code`
 //! (the contract promises these strings never change) and a one-sentence human message.
 
-use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -150,30 +149,31 @@ impl Error {
         }
     }
 
-    /// The `error` object of a failure document.
-    pub fn to_json(&self) -> Value {
-        let this = self.cause();
-        let mut error = Map::new();
-        error.insert("code".into(), json!(self.code()));
-        error.insert("message".into(), json!(this.to_string()));
-        if let Some(status) = this.http_status() {
-            error.insert("http_status".into(), json!(status));
+    /// The provider's RFC 6749 `error` (an OAuth error only), as shown: cut to a bounded length.
+    pub fn oauth_error(&self) -> Option<Cow<'_, str>> {
+        match self.cause() {
+            Error::OAuth { error, .. } => Some(bounded(error)),
+            _ => None,
         }
-        if let Error::OAuth {
-            error: oauth_error,
-            description,
-            ..
-        } = this
-        {
-            error.insert("oauth_error".into(), json!(bounded(oauth_error)));
-            if let Some(d) = description {
-                error.insert("oauth_error_description".into(), json!(bounded(d)));
-            }
+    }
+
+    /// The provider's `error_description`, when it sent one, as shown: cut to a bounded length.
+    pub fn oauth_error_description(&self) -> Option<Cow<'_, str>> {
+        match self.cause() {
+            Error::OAuth {
+                description: Some(d),
+                ..
+            } => Some(bounded(d)),
+            _ => None,
         }
-        if let Error::IdTokenInvalid(check) = this {
-            error.insert("reason".into(), json!(check.as_str()));
+    }
+
+    /// The id_token check that failed (`id_token_invalid` only).
+    pub fn reason(&self) -> Option<&'static str> {
+        match self.cause() {
+            Error::IdTokenInvalid(check) => Some(check.as_str()),
+            _ => None,
         }
-        Value::Object(error)
     }
 }
 
@@ -309,10 +309,10 @@ mod tests {
             error: "invalid_grant s".into(),
             description: Some("client-secret-value%20is wrong".into()),
         };
-        let doc = e.redact(&secrets()).to_json();
-        assert_eq!(doc["oauth_error"], "invalid_grant [redacted]");
+        let e = e.redact(&secrets());
+        assert_eq!(e.oauth_error().unwrap(), "invalid_grant [redacted]");
         assert_eq!(
-            doc["oauth_error_description"],
+            e.oauth_error_description().unwrap(),
             "[redacted]%20i[redacted] wrong"
         );
     }

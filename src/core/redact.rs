@@ -340,7 +340,7 @@ mod tests {
         let body = r#"{"error":"invalid_grant","error_description":"bad \u0073\u0033cr3t:+\/ &\u00e9~x?"}"#;
         let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body).unwrap();
         let e = crate::core::token_reply::oauth_error(Some(400), &obj).redact(&secrets());
-        let doc = e.to_json().to_string();
+        let doc = format!("{e} {}", e.oauth_error_description().unwrap());
         assert!(doc.contains("bad [redacted]"), "{doc}");
         assert!(!doc.contains("s3cr3t"), "{doc}");
     }

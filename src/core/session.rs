@@ -3,14 +3,14 @@
 //! threads ask. With rotating refresh tokens a second, concurrent use of the same refresh token
 //! makes the provider revoke the whole grant, so single-flight is correctness, not thrift.
 
-use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
-use super::client::{Client, Tokens};
+use super::client::Client;
 use super::error::Error;
+use super::tokens::Tokens;
 use crate::per_process::PerProcess;
 
 /// How long `tokens()`, which has no client and so no `timeoutMs`, waits for the state lock.
@@ -38,28 +38,6 @@ struct State {
     dead: Option<Error>,
 }
 
-// The held tokens are wiped from memory when the session is dropped (what `tokens` and
-// `fresh_tokens` hand out are the caller's copies, and so are serde_json's parse buffers).
-impl Drop for State {
-    fn drop(&mut self) {
-        wipe(std::mem::take(&mut self.tokens));
-    }
-}
-
-/// Zeroes every string of a token document (keys are not secrets, values may be), without
-/// recursion: the document may be nested as deep as its parser allowed.
-fn wipe(tokens: Tokens) {
-    let mut pending: Vec<Value> = vec![Value::Object(tokens)];
-    while let Some(value) = pending.pop() {
-        match value {
-            Value::String(mut s) => s.zeroize(),
-            Value::Array(items) => pending.extend(items),
-            Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v)),
-            _ => {}
-        }
-    }
-}
-
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -68,42 +46,26 @@ fn now() -> u64 {
 }
 
 fn expires_at(tokens: &Tokens, seeded_at: u64) -> Option<u64> {
-    let number = |k: &str| tokens.get(k).and_then(Value::as_u64);
-    number("expires_at").or_else(|| number("expires_in").map(|s| seeded_at.saturating_add(s)))
+    tokens
+        .expires_at
+        .or_else(|| tokens.expires_in.map(|s| seeded_at.saturating_add(s)))
 }
 
 impl Session {
-    /// Seeds a session with a token document or a whole result document (`{"ok": true,
-    /// "tokens": ...}`). It must hold an `access_token`.
-    pub fn new(tokens_json: &str) -> Result<Session, Error> {
-        let invalid = |m: &str| Error::InvalidArgument(format!("tokens: {m}"));
-        let Ok(Value::Object(mut doc)) = serde_json::from_str::<Value>(tokens_json) else {
-            return Err(invalid("not a JSON object"));
-        };
-        if doc.get("ok").is_some() {
-            doc = match doc.remove("tokens") {
-                Some(Value::Object(t)) if doc.get("ok") == Some(&Value::Bool(true)) => t,
-                _ => return Err(invalid("a result document must be a success with `tokens`")),
-            };
-        }
-        if doc
-            .get("access_token")
-            .and_then(Value::as_str)
-            .is_none_or(str::is_empty)
-        {
-            return Err(invalid("no access_token"));
-        }
-        let expires_at = expires_at(&doc, now());
-        Ok(Session {
+    /// Seeds a session with tokens, e.g. those of an exchange, or what `tokens` returned
+    /// before. The held tokens are wiped from memory when the session is dropped.
+    pub fn new(tokens: Tokens) -> Session {
+        let expires_at = expires_at(&tokens, now());
+        Session {
             state: Mutex::new(State {
-                tokens: doc,
+                tokens,
                 expires_at,
                 last_error: None,
                 dead: None,
             }),
             flight: PerProcess::new(),
             refreshes: AtomicU64::new(0),
-        })
+        }
     }
 
     /// The current token document, to persist.
@@ -142,19 +104,11 @@ impl Session {
         }
         let (refresh_token, subject) = {
             let state = self.lock(limit)?;
-            let text = |v: Option<&Value>| {
-                v.and_then(Value::as_str)
-                    .map(|t| Zeroizing::new(t.to_owned()))
-            };
+            let copy = |s: Option<&str>| s.map(|t| Zeroizing::new(t.to_owned()));
             (
-                text(state.tokens.get("refresh_token")).ok_or(Error::NoRefreshToken)?,
+                copy(state.tokens.refresh_token.as_deref()).ok_or(Error::NoRefreshToken)?,
                 // The user these tokens belong to: a refresh must not switch to another one.
-                text(
-                    state
-                        .tokens
-                        .get("id_token_claims")
-                        .and_then(|c| c.get("sub")),
-                ),
+                copy(state.tokens.subject()),
             )
         };
         let result = client
@@ -164,14 +118,11 @@ impl Session {
         let outcome = match result {
             Ok(mut fresh) => {
                 // RFC 6749 §6: a reply without a refresh token leaves the old one valid.
-                if !fresh.contains_key("refresh_token") {
-                    fresh.insert(
-                        "refresh_token".into(),
-                        Value::String(refresh_token.as_str().to_owned()),
-                    );
+                if fresh.refresh_token.is_none() {
+                    fresh.refresh_token = Some(refresh_token.as_str().to_owned());
                 }
                 state.expires_at = expires_at(&fresh, now());
-                wipe(std::mem::replace(&mut state.tokens, fresh.clone()));
+                state.tokens = fresh.clone();
                 state.last_error = None;
                 Ok(fresh)
             }
@@ -179,9 +130,7 @@ impl Session {
                 if let Some(rotated) = e.refresh_token() {
                     // The provider accepted the grant and may have rotated the refresh token:
                     // the old one may be dead, and sending it again could revoke the grant.
-                    state
-                        .tokens
-                        .insert("refresh_token".into(), Value::from(rotated));
+                    state.tokens.refresh_token = Some(rotated.to_owned());
                 }
                 if matches!(e.cause(), Error::OAuth { error, .. } if error == "invalid_grant") {
                     state.dead = Some(e.clone());

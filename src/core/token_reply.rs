@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::error::Error;
+use super::tokens::Tokens;
 
 /// Replies larger than this are refused: a token document is a few kilobytes.
 pub const MAX_REPLY_BYTES: usize = 1024 * 1024;
@@ -13,12 +14,23 @@ pub fn parse_token_reply(
     status: u16,
     body: &[u8],
     received_at: SystemTime,
-) -> Result<Map<String, Value>, Error> {
+) -> Result<Tokens, Error> {
     let object = parse_object(body);
     let success = (200..300).contains(&status);
     match object {
-        Some(mut tokens) if success && tokens.get("access_token").is_some_and(is_token) => {
-            normalise_expiry(&mut tokens, received_at);
+        Some(mut reply) if success && reply.get("access_token").is_some_and(is_token) => {
+            rename_legacy_expiry(&mut reply);
+            let mut tokens = Tokens::from_reply(reply).ok_or_else(|| Error::InvalidResponse {
+                reason: "the JSON reply has no access_token".into(),
+                http_status: Some(status),
+            })?;
+            if let Some(seconds) = tokens.lifetime() {
+                let now = received_at
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                tokens.expires_at = Some(now.saturating_add(seconds));
+            }
             Ok(tokens)
         }
         Some(obj) if obj.get("error").is_some_and(Value::is_string) => {
@@ -85,30 +97,13 @@ pub fn oauth_error(status: Option<u16>, obj: &Map<String, Value>) -> Error {
     }
 }
 
-/// `expire_in` (GenAuth's non-OIDC endpoints) becomes `expires_in`; `expires_at` is added
-/// when the lifetime is known. Nothing is invented when it is not.
-fn normalise_expiry(tokens: &mut Map<String, Value>, received_at: SystemTime) {
-    if let Some(legacy) = tokens.remove("expire_in") {
-        if !tokens.contains_key("expires_in") {
-            tokens.insert("expires_in".into(), legacy);
+/// `expire_in` (GenAuth's non-OIDC endpoints) becomes `expires_in`; `expires_at` is set from
+/// the lifetime when it is known. Nothing is invented when it is not.
+fn rename_legacy_expiry(reply: &mut Map<String, Value>) {
+    if let Some(legacy) = reply.remove("expire_in") {
+        if !reply.contains_key("expires_in") {
+            reply.insert("expires_in".into(), legacy);
         }
-    }
-    let lifetime = tokens.get("expires_in").and_then(|v| match v {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-        Value::String(s) => s.trim().parse::<u64>().ok(),
-        _ => None,
-    });
-    if let Some(seconds) = lifetime {
-        let now = received_at
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        tokens.insert(
-            "expires_at".into(),
-            Value::from(now.saturating_add(seconds)),
-        );
     }
 }
 

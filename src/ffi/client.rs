@@ -1,14 +1,12 @@
 //! `genauth_client`: a validated config and a connection pool of its own.
 
 use std::ffi::c_char;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::ptr;
 use std::sync::Arc;
 
-use super::boundary::{guard, into_c_string, optional_str, panic_document, release, required_str};
-use serde_json::Value;
+use super::boundary::{answer, construct, optional_str, release, required_str};
+use super::document::Revoked;
 
-use crate::core::{document, Client, Config, Error, ExchangeOptions, Tokens};
+use crate::core::{Client, Config, Error, ExchangeOptions};
 use crate::per_process::PerProcess;
 use crate::runtime;
 
@@ -79,34 +77,12 @@ pub unsafe extern "C" fn genauth_client_new(
     config_json: *const c_char,
     error_json: *mut *mut c_char,
 ) -> *mut genauth_client {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: the caller's NUL-terminated string (or NULL), per the contract.
-        let config_json = unsafe { required_str(config_json, "config_json") }?;
-        let client = Client::new(Config::from_json(config_json)?)?;
-        Ok::<_, Error>(genauth_client::new(client))
-    }));
-    let (client, error) = match outcome {
-        Ok(Ok(client)) => (Box::into_raw(Box::new(client)), ptr::null_mut()),
-        Ok(Err(e)) => (ptr::null_mut(), into_c_string(&document::failure(&e))),
-        Err(_) => (ptr::null_mut(), into_c_string(&panic_document())),
-    };
-    // SAFETY: per the contract; `error` is ours until handed out.
-    unsafe { hand_out_error(error, error_json) };
-    client
-}
-
-/// Gives a constructor's error document (or NULL on success) to the caller, or frees it when
-/// the caller did not ask for it.
-///
-/// # Safety
-/// `error` is NULL or from `into_c_string`; `error_json` is NULL or a writable `char **`.
-pub(crate) unsafe fn hand_out_error(error: *mut c_char, error_json: *mut *mut c_char) {
-    if error_json.is_null() {
-        // SAFETY: `error` came from into_c_string (or is NULL) and was not handed out.
-        unsafe { super::strings::genauth_string_free(error) };
-    } else {
-        // SAFETY: the caller passed a writable `char **`.
-        unsafe { *error_json = error };
+    // SAFETY: the caller's pointers per the contract.
+    unsafe {
+        construct(error_json, || {
+            let config = Config::from_json(required_str(config_json, "config_json")?)?;
+            Ok(genauth_client::new(Client::new(config)?))
+        })
     }
 }
 
@@ -137,22 +113,20 @@ pub unsafe extern "C" fn genauth_client_exchange_code(
     code: *const c_char,
     code_verifier: *const c_char,
 ) -> *mut c_char {
-    guard(|| {
-        document::tokens_result((|| {
-            // SAFETY: caller's pointers per the contract.
-            let (client, code, verifier) = unsafe {
-                (
-                    client_ref(client)?,
-                    required_str(code, "code")?,
-                    optional_str(code_verifier, "code_verifier")?,
-                )
-            };
-            let options = ExchangeOptions {
-                code_verifier: verifier.map(|v| v.to_owned().into()),
-                nonce: None,
-            };
-            runtime::block_on(client.exchange_code(code, &options))?
-        })())
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (client, code, verifier) = unsafe {
+            (
+                client_ref(client)?,
+                required_str(code, "code")?,
+                optional_str(code_verifier, "code_verifier")?,
+            )
+        };
+        let options = ExchangeOptions {
+            code_verifier: verifier.map(|v| v.to_owned().into()),
+            nonce: None,
+        };
+        runtime::block_on(client.exchange_code(code, &options))
     })
 }
 
@@ -171,22 +145,20 @@ pub unsafe extern "C" fn genauth_client_exchange_code_with(
     code: *const c_char,
     options_json: *const c_char,
 ) -> *mut c_char {
-    guard(|| {
-        document::tokens_result((|| {
-            // SAFETY: caller's pointers per the contract.
-            let (client, code, options) = unsafe {
-                (
-                    client_ref(client)?,
-                    required_str(code, "code")?,
-                    optional_str(options_json, "options_json")?,
-                )
-            };
-            let options = match options {
-                Some(json) => ExchangeOptions::from_json(json)?,
-                None => ExchangeOptions::default(),
-            };
-            runtime::block_on(client.exchange_code(code, &options))?
-        })())
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (client, code, options) = unsafe {
+            (
+                client_ref(client)?,
+                required_str(code, "code")?,
+                optional_str(options_json, "options_json")?,
+            )
+        };
+        let options = match options {
+            Some(json) => ExchangeOptions::from_json(json)?,
+            None => ExchangeOptions::default(),
+        };
+        runtime::block_on(client.exchange_code(code, &options))
     })
 }
 
@@ -203,17 +175,15 @@ pub unsafe extern "C" fn genauth_client_refresh(
     client: *const genauth_client,
     refresh_token: *const c_char,
 ) -> *mut c_char {
-    guard(|| {
-        document::tokens_result((|| -> Result<Tokens, Error> {
-            // SAFETY: caller's pointers per the contract.
-            let (client, refresh_token) = unsafe {
-                (
-                    client_ref(client)?,
-                    required_str(refresh_token, "refresh_token")?,
-                )
-            };
-            runtime::block_on(client.refresh(refresh_token))?
-        })())
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (client, refresh_token) = unsafe {
+            (
+                client_ref(client)?,
+                required_str(refresh_token, "refresh_token")?,
+            )
+        };
+        runtime::block_on(client.refresh(refresh_token))
     })
 }
 
@@ -234,22 +204,16 @@ pub unsafe extern "C" fn genauth_client_revoke(
     token: *const c_char,
     token_type_hint: *const c_char,
 ) -> *mut c_char {
-    guard(|| {
-        document::result_with(
-            "revoked",
-            (|| {
-                // SAFETY: caller's pointers per the contract.
-                let (client, token, hint) = unsafe {
-                    (
-                        client_ref(client)?,
-                        required_str(token, "token")?,
-                        optional_str(token_type_hint, "token_type_hint")?,
-                    )
-                };
-                runtime::block_on(client.revoke(token, hint))??;
-                Ok(None)
-            })(),
-        )
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (client, token, hint) = unsafe {
+            (
+                client_ref(client)?,
+                required_str(token, "token")?,
+                optional_str(token_type_hint, "token_type_hint")?,
+            )
+        };
+        runtime::block_on(client.revoke(token, hint)).map(|()| Revoked)
     })
 }
 
@@ -267,17 +231,10 @@ pub unsafe extern "C" fn genauth_client_introspect(
     client: *const genauth_client,
     token: *const c_char,
 ) -> *mut c_char {
-    guard(|| {
-        document::result_with(
-            "introspection",
-            (|| {
-                // SAFETY: caller's pointers per the contract.
-                let (client, token) =
-                    unsafe { (client_ref(client)?, required_str(token, "token")?) };
-                let doc = runtime::block_on(client.introspect(token))??;
-                Ok(Some(Value::Object(doc)))
-            })(),
-        )
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (client, token) = unsafe { (client_ref(client)?, required_str(token, "token")?) };
+        runtime::block_on(client.introspect(token))
     })
 }
 
@@ -295,21 +252,15 @@ pub unsafe extern "C" fn genauth_client_userinfo(
     client: *const genauth_client,
     access_token: *const c_char,
 ) -> *mut c_char {
-    guard(|| {
-        document::result_with(
-            "userinfo",
-            (|| {
-                // SAFETY: caller's pointers per the contract.
-                let (client, token) = unsafe {
-                    (
-                        client_ref(client)?,
-                        required_str(access_token, "access_token")?,
-                    )
-                };
-                let doc = runtime::block_on(client.userinfo(token))??;
-                Ok(Some(Value::Object(doc)))
-            })(),
-        )
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (client, token) = unsafe {
+            (
+                client_ref(client)?,
+                required_str(access_token, "access_token")?,
+            )
+        };
+        runtime::block_on(client.userinfo(token))
     })
 }
 

@@ -7,10 +7,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::boundary::{into_c_string, optional_str, panic_document, required_str};
+use super::boundary::{
+    answer_later, into_c_string, optional_str, panic_document, read_args, required_str,
+};
 use super::client::{client_ref, genauth_client};
-use crate::core::authorize::AuthorizeOptions;
-use crate::core::{document, Error, ExchangeOptions};
+use super::document::{self, Revoked};
+use super::login::authorize_options;
+use crate::core::{Error, ExchangeOptions};
 use crate::runtime;
 
 /// Receives the result of an `_async` call: `user_data` as given, and a result document that the
@@ -47,7 +50,7 @@ pub unsafe extern "C" fn genauth_client_exchange_code_async(
     user_data: *mut c_void,
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
-    let call = read_args(|| unsafe {
+    let args = read_args(|| unsafe {
         let client = client_ref(client)?;
         let code = Zeroizing::new(required_str(code, "code")?.to_owned());
         let options = match optional_str(options_json, "options_json")? {
@@ -56,12 +59,8 @@ pub unsafe extern "C" fn genauth_client_exchange_code_async(
         };
         Ok((client, code, options))
     });
-    submit(cb, user_data, async move {
-        let result = async {
-            let (client, code, options) = call?;
-            client.exchange_code(&code, &options).await
-        };
-        document::tokens_result(result.await)
+    answer_later(cb, user_data, args, |(client, code, options)| async move {
+        client.exchange_code(&code, &options).await
     })
 }
 
@@ -83,17 +82,13 @@ pub unsafe extern "C" fn genauth_client_refresh_async(
     user_data: *mut c_void,
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
-    let call = read_args(|| unsafe {
+    let args = read_args(|| unsafe {
         let client = client_ref(client)?;
         let token = Zeroizing::new(required_str(refresh_token, "refresh_token")?.to_owned());
         Ok((client, token))
     });
-    submit(cb, user_data, async move {
-        let result = async {
-            let (client, token) = call?;
-            client.refresh(&token).await
-        };
-        document::tokens_result(result.await)
+    answer_later(cb, user_data, args, |(client, token)| async move {
+        client.refresh(&token).await
     })
 }
 
@@ -115,18 +110,17 @@ pub unsafe extern "C" fn genauth_client_revoke_async(
     user_data: *mut c_void,
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
-    let call = read_args(|| unsafe {
+    let args = read_args(|| unsafe {
         let client = client_ref(client)?;
-        let token = required_str(token, "token")?.to_owned();
+        let token = Zeroizing::new(required_str(token, "token")?.to_owned());
         let hint = optional_str(token_type_hint, "token_type_hint")?.map(str::to_owned);
         Ok((client, token, hint))
     });
-    submit(cb, user_data, async move {
-        let result = async {
-            let (client, token, hint) = call?;
-            client.revoke(&token, hint.as_deref()).await.map(|()| None)
-        };
-        document::result_with("revoked", result.await)
+    answer_later(cb, user_data, args, |(client, token, hint)| async move {
+        client
+            .revoke(&token, hint.as_deref())
+            .await
+            .map(|()| Revoked)
     })
 }
 
@@ -147,19 +141,13 @@ pub unsafe extern "C" fn genauth_client_introspect_async(
     user_data: *mut c_void,
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
-    let call = read_args(|| unsafe {
-        Ok((
-            client_ref(client)?,
-            required_str(token, "token")?.to_owned(),
-        ))
+    let args = read_args(|| unsafe {
+        let client = client_ref(client)?;
+        let token = Zeroizing::new(required_str(token, "token")?.to_owned());
+        Ok((client, token))
     });
-    submit(cb, user_data, async move {
-        let result = async {
-            let (client, token) = call?;
-            let doc = client.introspect(&token).await?;
-            Ok(Some(Value::Object(doc)))
-        };
-        document::result_with("introspection", result.await)
+    answer_later(cb, user_data, args, |(client, token)| async move {
+        client.introspect(&token).await
     })
 }
 
@@ -180,17 +168,13 @@ pub unsafe extern "C" fn genauth_client_userinfo_async(
     user_data: *mut c_void,
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
-    let call = read_args(|| unsafe {
-        let token = required_str(access_token, "access_token")?.to_owned();
-        Ok((client_ref(client)?, token))
+    let args = read_args(|| unsafe {
+        let client = client_ref(client)?;
+        let token = Zeroizing::new(required_str(access_token, "access_token")?.to_owned());
+        Ok((client, token))
     });
-    submit(cb, user_data, async move {
-        let result = async {
-            let (client, token) = call?;
-            let doc = client.userinfo(&token).await?;
-            Ok(Some(Value::Object(doc)))
-        };
-        document::result_with("userinfo", result.await)
+    answer_later(cb, user_data, args, |(client, token)| async move {
+        client.userinfo(&token).await
     })
 }
 
@@ -212,19 +196,13 @@ pub unsafe extern "C" fn genauth_client_authorize_url_async(
     user_data: *mut c_void,
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
-    let call = read_args(|| unsafe {
-        let options = match optional_str(options_json, "options_json")? {
-            Some(json) => AuthorizeOptions::from_json(json)?,
-            None => AuthorizeOptions::default(),
-        };
-        Ok((client_ref(client)?, options))
+    let args = read_args(|| unsafe {
+        let client = client_ref(client)?;
+        let options = authorize_options(optional_str(options_json, "options_json")?)?;
+        Ok((client, options))
     });
-    submit(cb, user_data, async move {
-        let result = async {
-            let (client, options) = call?;
-            Ok(Some(client.authorize_url(&options).await?.to_json()))
-        };
-        document::result_with("authorize", result.await)
+    answer_later(cb, user_data, args, |(client, options)| async move {
+        client.authorize_url(&options).await
     })
 }
 
@@ -247,26 +225,14 @@ pub unsafe extern "C" fn genauth_client_parse_callback_async(
     user_data: *mut c_void,
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
-    let call = read_args(|| unsafe {
+    let args = read_args(|| unsafe {
+        let client = client_ref(client)?;
         let url = required_str(callback_url, "callback_url")?.to_owned();
         let state = required_str(expected_state, "expected_state")?.to_owned();
-        Ok((client_ref(client)?, url, state))
+        Ok((client, url, state))
     });
-    submit(cb, user_data, async move {
-        let result = async {
-            let (client, url, state) = call?;
-            Ok(Some(client.parse_callback(&url, &state).await?.to_json()))
-        };
-        document::result_with("callback", result.await)
-    })
-}
-
-/// Reads a call's arguments before the call is submitted; a panic while reading is an error.
-pub(crate) fn read_args<T>(read: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|_| {
-        Err(Error::Internal(
-            "a panic was caught at the library boundary".into(),
-        ))
+    answer_later(cb, user_data, args, |(client, url, state)| async move {
+        client.parse_callback(&url, &state).await
     })
 }
 

@@ -2,11 +2,11 @@
 
 use std::ffi::c_char;
 
-use super::boundary::{guard, optional_str, required_str};
+use super::boundary::{answer, optional_str, required_str};
 use crate::core::authorize::{build_authorize_url, AuthorizeOptions};
 use crate::core::callback::{parse_callback, CallbackExpectations};
 use crate::core::discovery::expected_issuer;
-use crate::core::{document, Config, Error};
+use crate::core::{Config, Error};
 use crate::runtime;
 
 use super::client::{client_ref, genauth_client};
@@ -34,28 +34,18 @@ pub unsafe extern "C" fn genauth_build_authorize_url(
     config_json: *const c_char,
     options_json: *const c_char,
 ) -> *mut c_char {
-    guard(|| {
-        document::result_with(
-            "authorize",
-            (|| {
-                // SAFETY: caller's pointers per the contract.
-                let (config_json, options_json) = unsafe {
-                    (
-                        required_str(config_json, "config_json")?,
-                        optional_str(options_json, "options_json")?,
-                    )
-                };
-                let config = Config::from_json(config_json)?;
-                let options = match options_json {
-                    Some(json) => AuthorizeOptions::from_json(json)?,
-                    None => AuthorizeOptions::default(),
-                };
-                let endpoint =
-                    cached_metadata(&config).and_then(|m| m.authorization_endpoint.clone());
-                let request = build_authorize_url(&config, &options, endpoint.as_ref())?;
-                Ok::<_, Error>(Some(request.to_json()))
-            })(),
-        )
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (config_json, options_json) = unsafe {
+            (
+                required_str(config_json, "config_json")?,
+                optional_str(options_json, "options_json")?,
+            )
+        };
+        let config = Config::from_json(config_json)?;
+        let options = authorize_options(options_json)?;
+        let endpoint = cached_metadata(&config).and_then(|m| m.authorization_endpoint.clone());
+        build_authorize_url(&config, &options, endpoint.as_ref())
     })
 }
 
@@ -82,32 +72,34 @@ pub unsafe extern "C" fn genauth_parse_callback(
     callback_url: *const c_char,
     expected_state: *const c_char,
 ) -> *mut c_char {
-    guard(|| {
-        document::result_with(
-            "callback",
-            (|| {
-                // SAFETY: caller's pointers per the contract.
-                let (config_json, callback_url, expected_state) = unsafe {
-                    (
-                        required_str(config_json, "config_json")?,
-                        required_str(callback_url, "callback_url")?,
-                        required_str(expected_state, "expected_state")?,
-                    )
-                };
-                let config = Config::from_json(config_json)?;
-                let issuer = expected_issuer(&config);
-                let expected = CallbackExpectations {
-                    state: expected_state,
-                    issuer: &issuer,
-                    redirect_uri: config.redirect_uri.as_deref(),
-                    iss_required: cached_metadata(&config)
-                        .is_some_and(|m| m.authorization_response_iss_parameter_supported),
-                };
-                let callback = parse_callback(callback_url, &expected)?;
-                Ok::<_, Error>(Some(callback.to_json()))
-            })(),
-        )
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (config_json, callback_url, expected_state) = unsafe {
+            (
+                required_str(config_json, "config_json")?,
+                required_str(callback_url, "callback_url")?,
+                required_str(expected_state, "expected_state")?,
+            )
+        };
+        let config = Config::from_json(config_json)?;
+        let issuer = expected_issuer(&config);
+        let expected = CallbackExpectations {
+            state: expected_state,
+            issuer: &issuer,
+            redirect_uri: config.redirect_uri.as_deref(),
+            iss_required: cached_metadata(&config)
+                .is_some_and(|m| m.authorization_response_iss_parameter_supported),
+        };
+        parse_callback(callback_url, &expected)
     })
+}
+
+/// The options of a login URL: NULL for the defaults.
+pub(crate) fn authorize_options(json: Option<&str>) -> Result<AuthorizeOptions, Error> {
+    json.map_or_else(
+        || Ok(AuthorizeOptions::default()),
+        AuthorizeOptions::from_json,
+    )
 }
 
 fn cached_metadata(
@@ -137,25 +129,16 @@ pub unsafe extern "C" fn genauth_client_authorize_url(
     client: *const genauth_client,
     options_json: *const c_char,
 ) -> *mut c_char {
-    guard(|| {
-        document::result_with(
-            "authorize",
-            (|| {
-                // SAFETY: caller's pointers per the contract.
-                let (client, options_json) = unsafe {
-                    (
-                        client_ref(client)?,
-                        optional_str(options_json, "options_json")?,
-                    )
-                };
-                let options = match options_json {
-                    Some(json) => AuthorizeOptions::from_json(json)?,
-                    None => AuthorizeOptions::default(),
-                };
-                let request = runtime::block_on(client.authorize_url(&options))??;
-                Ok::<_, Error>(Some(request.to_json()))
-            })(),
-        )
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (client, options_json) = unsafe {
+            (
+                client_ref(client)?,
+                optional_str(options_json, "options_json")?,
+            )
+        };
+        let options = authorize_options(options_json)?;
+        runtime::block_on(client.authorize_url(&options))
     })
 }
 
@@ -181,22 +164,15 @@ pub unsafe extern "C" fn genauth_client_parse_callback(
     callback_url: *const c_char,
     expected_state: *const c_char,
 ) -> *mut c_char {
-    guard(|| {
-        document::result_with(
-            "callback",
-            (|| {
-                // SAFETY: caller's pointers per the contract.
-                let (client, callback_url, expected_state) = unsafe {
-                    (
-                        client_ref(client)?,
-                        required_str(callback_url, "callback_url")?,
-                        required_str(expected_state, "expected_state")?,
-                    )
-                };
-                let callback =
-                    runtime::block_on(client.parse_callback(callback_url, expected_state))??;
-                Ok::<_, Error>(Some(callback.to_json()))
-            })(),
-        )
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (client, callback_url, expected_state) = unsafe {
+            (
+                client_ref(client)?,
+                required_str(callback_url, "callback_url")?,
+                required_str(expected_state, "expected_state")?,
+            )
+        };
+        runtime::block_on(client.parse_callback(callback_url, expected_state))
     })
 }

@@ -3,6 +3,7 @@
 mod boundary;
 pub mod client;
 pub mod client_async;
+mod document;
 pub mod login;
 pub mod oneshot;
 pub mod session;

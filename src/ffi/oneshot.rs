@@ -2,8 +2,8 @@
 
 use std::ffi::c_char;
 
-use super::boundary::{guard, optional_str, required_str};
-use crate::core::{document, Client, Config, Error, ExchangeOptions, Tokens};
+use super::boundary::{answer, optional_str, required_str};
+use crate::core::{Client, Config, Error, ExchangeOptions};
 use crate::runtime;
 
 /// Exchanges an authorization code for tokens (the `authorization_code` grant).
@@ -30,29 +30,22 @@ pub unsafe extern "C" fn genauth_exchange_code(
     code: *const c_char,
     code_verifier: *const c_char,
 ) -> *mut c_char {
-    // SAFETY: the pointers are the caller's NUL-terminated strings (or NULL), per the contract.
-    guard(|| document::tokens_result(unsafe { exchange_code(config_json, code, code_verifier) }))
-}
-
-unsafe fn exchange_code(
-    config_json: *const c_char,
-    code: *const c_char,
-    code_verifier: *const c_char,
-) -> Result<Tokens, Error> {
-    // SAFETY: forwarded from the exported function's contract.
-    let (config_json, code, code_verifier) = unsafe {
-        (
-            required_str(config_json, "config_json")?,
-            required_str(code, "code")?,
-            optional_str(code_verifier, "code_verifier")?,
-        )
-    };
-    let client = shared_pool_client(config_json)?;
-    let options = ExchangeOptions {
-        code_verifier: code_verifier.map(|v| v.to_owned().into()),
-        nonce: None,
-    };
-    runtime::block_on(client.exchange_code(code, &options))?
+    answer(|| {
+        // SAFETY: the caller's NUL-terminated strings (or NULL), per the contract.
+        let (config_json, code, code_verifier) = unsafe {
+            (
+                required_str(config_json, "config_json")?,
+                required_str(code, "code")?,
+                optional_str(code_verifier, "code_verifier")?,
+            )
+        };
+        let client = shared_pool_client(config_json)?;
+        let options = ExchangeOptions {
+            code_verifier: code_verifier.map(|v| v.to_owned().into()),
+            nonce: None,
+        };
+        runtime::block_on(client.exchange_code(code, &options))
+    })
 }
 
 /// Exchanges a refresh token for fresh tokens (the `refresh_token` grant).
@@ -71,23 +64,17 @@ pub unsafe extern "C" fn genauth_refresh(
     config_json: *const c_char,
     refresh_token: *const c_char,
 ) -> *mut c_char {
-    // SAFETY: the pointers are the caller's NUL-terminated strings (or NULL), per the contract.
-    guard(|| document::tokens_result(unsafe { refresh(config_json, refresh_token) }))
-}
-
-unsafe fn refresh(
-    config_json: *const c_char,
-    refresh_token: *const c_char,
-) -> Result<Tokens, Error> {
-    // SAFETY: forwarded from the exported function's contract.
-    let (config_json, refresh_token) = unsafe {
-        (
-            required_str(config_json, "config_json")?,
-            required_str(refresh_token, "refresh_token")?,
-        )
-    };
-    let client = shared_pool_client(config_json)?;
-    runtime::block_on(client.refresh(refresh_token))?
+    answer(|| {
+        // SAFETY: the caller's NUL-terminated strings (or NULL), per the contract.
+        let (config_json, refresh_token) = unsafe {
+            (
+                required_str(config_json, "config_json")?,
+                required_str(refresh_token, "refresh_token")?,
+            )
+        };
+        let client = shared_pool_client(config_json)?;
+        runtime::block_on(client.refresh(refresh_token))
+    })
 }
 
 /// A client for one call, over the process-wide pool of its TLS and proxy settings and the

@@ -1,15 +1,14 @@
 //! `genauth_session`: always-fresh tokens, one refresh at a time.
 
 use std::ffi::{c_char, c_void};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::ptr;
 use std::sync::Arc;
 
-use super::boundary::{guard, into_c_string, panic_document, release, required_str};
+use super::boundary::{answer, answer_later, construct, read_args, release, required_str};
 use super::client::{genauth_client, process_client_ref, ProcessClient};
-use super::client_async::{genauth_callback, read_args, submit};
+use super::client_async::genauth_callback;
+use super::document::tokens_from_document;
 use crate::core::session::Session;
-use crate::core::{document, Error};
+use crate::core::Error;
 use crate::runtime;
 
 /// Holds one token document and hands out tokens that are still valid, refreshing when needed.
@@ -49,27 +48,17 @@ pub unsafe extern "C" fn genauth_session_new(
     tokens_json: *const c_char,
     error_json: *mut *mut c_char,
 ) -> *mut genauth_session {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: caller's pointers per the contract.
-        let (client, tokens_json) = unsafe {
-            (
-                process_client_ref(client)?,
-                required_str(tokens_json, "tokens_json")?,
-            )
-        };
-        Ok::<_, Error>(genauth_session {
-            inner: Arc::new(Session::new(tokens_json)?),
-            client,
+    // SAFETY: the caller's pointers per the contract.
+    unsafe {
+        construct(error_json, || {
+            let client = process_client_ref(client)?;
+            let tokens = tokens_from_document(required_str(tokens_json, "tokens_json")?)?;
+            Ok(genauth_session {
+                inner: Arc::new(Session::new(tokens)),
+                client,
+            })
         })
-    }));
-    let (session, error) = match outcome {
-        Ok(Ok(s)) => (Box::into_raw(Box::new(s)), ptr::null_mut()),
-        Ok(Err(e)) => (ptr::null_mut(), into_c_string(&document::failure(&e))),
-        Err(_) => (ptr::null_mut(), into_c_string(&panic_document())),
-    };
-    // SAFETY: per the contract; `error` is ours until handed out.
-    unsafe { super::client::hand_out_error(error, error_json) };
-    session
+    }
 }
 
 /// Returns tokens with more than `min_valid_seconds` of life left (60 is a good margin),
@@ -91,13 +80,11 @@ pub unsafe extern "C" fn genauth_session_fresh_tokens(
     session: *mut genauth_session,
     min_valid_seconds: u32,
 ) -> *mut c_char {
-    guard(|| {
-        document::tokens_result((|| {
-            // SAFETY: per the contract; only shared access is needed.
-            let session = unsafe { session.as_ref() }.ok_or(Error::NullArgument("session"))?;
-            let client = session.client.current()?;
-            runtime::block_on(session.inner.fresh_tokens(&client, min_valid_seconds))?
-        })())
+    answer(|| {
+        // SAFETY: per the contract; only shared access is needed.
+        let session = unsafe { session.as_ref() }.ok_or(Error::NullArgument("session"))?;
+        let client = session.client.current()?;
+        runtime::block_on(session.inner.fresh_tokens(&client, min_valid_seconds))
     })
 }
 
@@ -117,17 +104,13 @@ pub unsafe extern "C" fn genauth_session_fresh_tokens_async(
     cb: genauth_callback,
     user_data: *mut c_void,
 ) -> i32 {
-    let call = read_args(|| {
+    let args = read_args(|| {
         // SAFETY: per the contract; only shared access is needed.
         let session = unsafe { session.as_ref() }.ok_or(Error::NullArgument("session"))?;
         Ok((session.inner.clone(), session.client.current()?))
     });
-    submit(cb, user_data, async move {
-        let result = async {
-            let (session, client) = call?;
-            session.fresh_tokens(&client, min_valid_seconds).await
-        };
-        document::tokens_result(result.await)
+    answer_later(cb, user_data, args, move |(session, client)| async move {
+        session.fresh_tokens(&client, min_valid_seconds).await
     })
 }
 
@@ -139,10 +122,8 @@ pub unsafe extern "C" fn genauth_session_fresh_tokens_async(
 /// `session` is NULL or a live session.
 #[no_mangle]
 pub unsafe extern "C" fn genauth_session_tokens(session: *const genauth_session) -> *mut c_char {
-    guard(|| {
-        // SAFETY: per the contract.
-        document::tokens_result(unsafe { session_ref(session) }.and_then(|s| s.tokens()))
-    })
+    // SAFETY: per the contract.
+    answer(|| unsafe { session_ref(session) }?.tokens())
 }
 
 /// Releases a session. NULL is a no-op. Not to be called while another thread is still inside a

@@ -1,0 +1,371 @@
+//! What the provider hands back, typed: the fields OAuth 2.0 and OpenID Connect define are
+//! fields, and everything else the provider sent is kept in `extra`, so nothing is lost.
+
+use serde_json::{Map, Value};
+use zeroize::Zeroize;
+
+/// A token reply (RFC 6749 §5.1).
+#[derive(Clone, Default, PartialEq)]
+pub struct Tokens {
+    pub access_token: String,
+    pub token_type: Option<String>,
+    /// Lifetime in seconds, as the provider said (GenAuth's legacy `expire_in` included).
+    pub expires_in: Option<u64>,
+    /// When the access token expires (Unix seconds): receipt time + `expires_in`.
+    pub expires_at: Option<u64>,
+    pub refresh_token: Option<String>,
+    pub id_token: Option<String>,
+    pub scope: Option<String>,
+    /// The verified claims of `id_token`; absent when it was not verified.
+    pub id_token_claims: Option<IdTokenClaims>,
+    /// Every other field of the reply, unchanged.
+    pub extra: Map<String, Value>,
+}
+
+/// The claims of a verified id_token.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IdTokenClaims {
+    pub iss: String,
+    pub sub: String,
+    /// One audience or several, as the token said.
+    pub aud: Value,
+    pub exp: Option<u64>,
+    pub iat: Option<u64>,
+    pub nonce: Option<String>,
+    pub azp: Option<String>,
+    /// Every other claim, unchanged.
+    pub extra: Map<String, Value>,
+}
+
+/// An RFC 7662 introspection answer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Introspection {
+    pub active: bool,
+    pub sub: Option<String>,
+    pub client_id: Option<String>,
+    pub scope: Option<String>,
+    pub exp: Option<u64>,
+    /// Every other field, unchanged.
+    pub extra: Map<String, Value>,
+}
+
+/// An OpenID Connect userinfo answer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserInfo {
+    pub sub: Option<String>,
+    /// Every other claim, unchanged.
+    pub extra: Map<String, Value>,
+}
+
+/// Takes `key` out of `map` when it has the expected type; otherwise leaves it where it is, in
+/// what becomes `extra`.
+fn take<T>(
+    map: &mut Map<String, Value>,
+    key: &str,
+    read: impl Fn(&Value) -> Option<T>,
+) -> Option<T> {
+    let value = read(map.get(key)?)?;
+    map.remove(key);
+    Some(value)
+}
+
+fn string(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_owned)
+}
+
+fn seconds(v: &Value) -> Option<u64> {
+    v.as_u64()
+}
+
+impl Tokens {
+    /// Splits a provider's reply object. `id_token_claims` is this library's name for claims it
+    /// verified: one that a provider sends is dropped, never passed on as if verified.
+    pub fn from_reply(mut map: Map<String, Value>) -> Option<Tokens> {
+        map.remove("id_token_claims");
+        Tokens::from_object(map)
+    }
+
+    /// Splits a token document this library made (e.g. one an app stored and gives back to a
+    /// session), `id_token_claims` included; `None` without a non-empty `access_token`.
+    pub fn from_object(mut map: Map<String, Value>) -> Option<Tokens> {
+        let access_token = take(&mut map, "access_token", |v| {
+            v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
+        })?;
+        let mut tokens = Tokens {
+            access_token,
+            token_type: take(&mut map, "token_type", string),
+            expires_in: take(&mut map, "expires_in", seconds),
+            expires_at: take(&mut map, "expires_at", seconds),
+            refresh_token: take(&mut map, "refresh_token", string),
+            id_token: take(&mut map, "id_token", string),
+            scope: take(&mut map, "scope", string),
+            id_token_claims: None,
+            extra: Map::new(),
+        };
+        if let Some(Value::Object(claims)) = map.get("id_token_claims") {
+            tokens.id_token_claims = IdTokenClaims::from_object(claims.clone());
+            if tokens.id_token_claims.is_some() {
+                map.remove("id_token_claims");
+            }
+        }
+        tokens.extra = map;
+        Some(tokens)
+    }
+
+    /// The tokens as one JSON object: the known fields (those present), then `extra`, then
+    /// `id_token_claims` — the `tokens` of a result document, and what a session is seeded with.
+    pub fn to_object(&self) -> Map<String, Value> {
+        let mut map = Map::with_capacity(8 + self.extra.len());
+        map.insert(
+            "access_token".into(),
+            Value::from(self.access_token.as_str()),
+        );
+        let mut put = |key: &str, value: Option<Value>| {
+            if let Some(v) = value {
+                map.insert(key.into(), v);
+            }
+        };
+        put("token_type", self.token_type.as_deref().map(Value::from));
+        put("expires_in", self.expires_in.map(Value::from));
+        put(
+            "refresh_token",
+            self.refresh_token.as_deref().map(Value::from),
+        );
+        put("id_token", self.id_token.as_deref().map(Value::from));
+        put("scope", self.scope.as_deref().map(Value::from));
+        for (k, v) in &self.extra {
+            map.insert(k.clone(), v.clone());
+        }
+        if let Some(at) = self.expires_at {
+            map.insert("expires_at".into(), Value::from(at));
+        }
+        if let Some(claims) = &self.id_token_claims {
+            map.insert("id_token_claims".into(), Value::Object(claims.to_object()));
+        }
+        map
+    }
+
+    /// The lifetime the provider gave, in whatever form (a number, a numeric string).
+    pub fn lifetime(&self) -> Option<u64> {
+        self.expires_in
+            .or_else(|| match self.extra.get("expires_in")? {
+                Value::Number(n) => n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            })
+    }
+
+    /// The `sub` of the verified id_token these tokens came with.
+    pub fn subject(&self) -> Option<&str> {
+        self.id_token_claims.as_ref().map(|c| c.sub.as_str())
+    }
+}
+
+// Tokens are secrets: only their presence is shown.
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |s: &Option<String>| s.as_ref().map(|_| "[redacted]");
+        f.debug_struct("Tokens")
+            .field("access_token", &"[redacted]")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("refresh_token", &shown(&self.refresh_token))
+            .field("id_token", &shown(&self.id_token))
+            .field("scope", &self.scope)
+            .field("id_token_claims", &self.id_token_claims)
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+// Tokens are wiped from memory when dropped; what is handed out (documents, clones) is the
+// holder's to wipe, and serde_json's parse buffers are not reachable.
+impl Drop for Tokens {
+    fn drop(&mut self) {
+        self.access_token.zeroize();
+        for s in [&mut self.refresh_token, &mut self.id_token]
+            .into_iter()
+            .flatten()
+        {
+            s.zeroize();
+        }
+        wipe(std::mem::take(&mut self.extra));
+    }
+}
+
+/// Zeroes every string of a JSON object (keys are not secrets, values may be), without
+/// recursion: it may be nested as deep as its parser allowed.
+fn wipe(map: Map<String, Value>) {
+    let mut pending: Vec<Value> = vec![Value::Object(map)];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::String(mut s) => s.zeroize(),
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+}
+
+impl IdTokenClaims {
+    /// The claims as one JSON object.
+    pub fn to_object(&self) -> Map<String, Value> {
+        let mut map = Map::with_capacity(8 + self.extra.len());
+        map.insert("iss".into(), Value::from(self.iss.as_str()));
+        map.insert("sub".into(), Value::from(self.sub.as_str()));
+        if !self.aud.is_null() {
+            map.insert("aud".into(), self.aud.clone());
+        }
+        let mut put = |key: &str, value: Option<Value>| {
+            if let Some(v) = value {
+                map.insert(key.into(), v);
+            }
+        };
+        put("exp", self.exp.map(Value::from));
+        put("iat", self.iat.map(Value::from));
+        put("nonce", self.nonce.as_deref().map(Value::from));
+        put("azp", self.azp.as_deref().map(Value::from));
+        for (k, v) in &self.extra {
+            map.insert(k.clone(), v.clone());
+        }
+        map
+    }
+
+    /// Splits a claims object that has a string `iss` and `sub`.
+    pub fn from_object(mut map: Map<String, Value>) -> Option<IdTokenClaims> {
+        let iss = take(&mut map, "iss", string)?;
+        let sub = take(&mut map, "sub", string)?;
+        Some(IdTokenClaims {
+            iss,
+            sub,
+            aud: map.remove("aud").unwrap_or(Value::Null),
+            exp: take(&mut map, "exp", seconds),
+            iat: take(&mut map, "iat", seconds),
+            nonce: take(&mut map, "nonce", string),
+            azp: take(&mut map, "azp", string),
+            extra: map,
+        })
+    }
+}
+
+impl Introspection {
+    /// The answer as one JSON object.
+    pub fn to_object(&self) -> Map<String, Value> {
+        let mut map = Map::with_capacity(5 + self.extra.len());
+        map.insert("active".into(), Value::from(self.active));
+        let mut put = |key: &str, value: Option<Value>| {
+            if let Some(v) = value {
+                map.insert(key.into(), v);
+            }
+        };
+        put("sub", self.sub.as_deref().map(Value::from));
+        put("client_id", self.client_id.as_deref().map(Value::from));
+        put("scope", self.scope.as_deref().map(Value::from));
+        put("exp", self.exp.map(Value::from));
+        for (k, v) in &self.extra {
+            map.insert(k.clone(), v.clone());
+        }
+        map
+    }
+
+    /// Splits an introspection answer; `None` without a boolean `active`.
+    pub fn from_object(mut map: Map<String, Value>) -> Option<Introspection> {
+        let active = take(&mut map, "active", Value::as_bool)?;
+        Some(Introspection {
+            active,
+            sub: take(&mut map, "sub", string),
+            client_id: take(&mut map, "client_id", string),
+            scope: take(&mut map, "scope", string),
+            exp: take(&mut map, "exp", seconds),
+            extra: map,
+        })
+    }
+}
+
+impl UserInfo {
+    /// The answer as one JSON object.
+    pub fn to_object(&self) -> Map<String, Value> {
+        let mut map = Map::with_capacity(1 + self.extra.len());
+        if let Some(sub) = &self.sub {
+            map.insert("sub".into(), Value::from(sub.as_str()));
+        }
+        for (k, v) in &self.extra {
+            map.insert(k.clone(), v.clone());
+        }
+        map
+    }
+
+    pub fn from_object(mut map: Map<String, Value>) -> UserInfo {
+        UserInfo {
+            sub: take(&mut map, "sub", string),
+            extra: map,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn known_fields_are_typed_and_the_rest_is_kept() {
+        let t = Tokens::from_object(object(json!({"access_token": "at", "token_type": "Bearer",
+            "expires_in": 60, "refresh_token": "rt", "scope": "openid", "x-tenant": "t1",
+            "id_token_claims": {"iss": "i", "sub": "u", "aud": "a", "exp": 5, "email": "e"}})))
+        .unwrap();
+        assert_eq!(t.access_token, "at");
+        assert_eq!(t.expires_in, Some(60));
+        assert_eq!(t.extra, object(json!({"x-tenant": "t1"})));
+        let claims = t.id_token_claims.as_ref().unwrap();
+        assert_eq!((claims.sub.as_str(), claims.exp), ("u", Some(5)));
+        assert_eq!(claims.extra, object(json!({"email": "e"})));
+        assert_eq!(t.subject(), Some("u"));
+        // And back, nothing lost.
+        let again = Tokens::from_object(t.to_object()).unwrap();
+        assert!(again == t);
+    }
+
+    #[test]
+    fn fields_of_an_unexpected_type_stay_in_extra() {
+        let t = Tokens::from_object(object(json!({"access_token": "at", "expires_in": "3600",
+            "scope": ["a"]})))
+        .unwrap();
+        assert_eq!(t.expires_in, None);
+        assert_eq!(t.lifetime(), Some(3600));
+        assert_eq!(
+            t.extra,
+            object(json!({"expires_in": "3600", "scope": ["a"]}))
+        );
+        assert!(Tokens::from_object(object(json!({"access_token": ""}))).is_none());
+        assert!(Tokens::from_object(object(json!({"token_type": "Bearer"}))).is_none());
+    }
+
+    #[test]
+    fn a_provider_cannot_send_verified_claims() {
+        let t = Tokens::from_reply(object(json!({"access_token": "at",
+            "id_token_claims": {"iss": "i", "sub": "admin"}})))
+        .unwrap();
+        assert!(t.id_token_claims.is_none());
+        assert!(t.extra.is_empty());
+    }
+
+    #[test]
+    fn debug_shows_no_token() {
+        let t = Tokens::from_object(object(json!({"access_token": "at-secret-1",
+            "refresh_token": "rt-secret-2", "id_token": "it-secret-3"})))
+        .unwrap();
+        let shown = format!("{t:?} {t:#?}");
+        for secret in ["at-secret-1", "rt-secret-2", "it-secret-3"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+}
