@@ -100,3 +100,25 @@ fn readme_lists_every_error_code() {
         .collect();
     assert_eq!(listed, names);
 }
+
+/// Every path ARCHITECTURE.md names (a backquoted word with a `/` or a file extension) exists.
+#[test]
+fn architecture_paths_exist() {
+    let text = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let mut checked = 0;
+    for (i, part) in text.split('`').enumerate() {
+        let is_path = i % 2 == 1
+            && !part.contains(' ')
+            && (part.starts_with("src/")
+                || part.starts_with("tests/")
+                || part.starts_with("bindings/")
+                || part.starts_with("include/")
+                || part.starts_with("scripts/")
+                || part.starts_with("devprovider/"));
+        if is_path {
+            assert!(root().join(part).exists(), "ARCHITECTURE.md names {part}, which is gone");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} paths found");
+}
