@@ -1,8 +1,8 @@
 // swift-tools-version:5.7
 //
 // GenAuth for Swift (iOS, macOS): a wrapper over libgenauth's C ABI.
-// UNTESTED: no Swift toolchain was available where this package was written; it has never been
-// compiled or run. Build GenAuthFFI.xcframework first (README.md).
+// NEVER COMPILED: no Swift toolchain was available where this package was written; it has never
+// been compiled or run. Build GenAuthFFI.xcframework first (README.md).
 
 import PackageDescription
 

@@ -7,13 +7,13 @@ import asyncio
 import pytest
 
 import libgenauth
-from libgenauth import client as client_module
+from libgenauth import _bridge
 
 from conftest import assert_fresh_tokens, dev_login, pkce_pair
 
 
 def no_calls_pending() -> bool:
-    return client_module._pending == {}
+    return _bridge.pending_calls() == 0
 
 
 def test_async_exchange_and_refresh(dev_url: str, login, config) -> None:

@@ -339,9 +339,9 @@ def test_async_errors_arrive_through_the_callback() -> None:
             assert caught.value.code == "invalid_argument"
 
     asyncio.run(main())
-    from libgenauth import client as client_module
+    from libgenauth import _bridge
 
-    assert client_module._pending == {}
+    assert _bridge.pending_calls() == 0
 
 
 # --- client lifecycle ------------------------------------------------------------------------

@@ -13,6 +13,10 @@ Quick use::
         with client.session(tokens) as session:
             access_token = session.fresh_tokens().access_token
 
+In asyncio code, :class:`AsyncClient` has the same calls as coroutines (``await
+client.build_authorize_url(...)``, ``await client.exchange_callback(...)``...) and its
+:class:`AsyncSession` an ``await session.fresh_tokens()``, over the library's non-blocking calls.
+
 The shared library is looked up, on first use, at ``$GENAUTH_LIBRARY``, then next to this file
 (bundled at install time), then through the system loader (``find_library("genauth")``).
 
@@ -22,6 +26,7 @@ This is not GenAuth's official SDK (``genauth`` on PyPI); the two can be install
 from __future__ import annotations
 
 from ._native import LibraryNotFoundError, library_path
+from .aio import AsyncClient
 from .client import Client, exchange_code, refresh, version
 from .errors import (
     CallbackError,
@@ -35,7 +40,7 @@ from .errors import (
     SessionError,
 )
 from .login import AuthorizeRequest, build_authorize_url, parse_callback
-from .session import Session
+from .session import AsyncSession, Session, TokensLike
 from .tokens import Tokens
 
 __version__ = "0.1.0"
@@ -43,6 +48,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Client",
     "Session",
+    "AsyncClient",
+    "AsyncSession",
+    "TokensLike",
     "Tokens",
     "AuthorizeRequest",
     "build_authorize_url",

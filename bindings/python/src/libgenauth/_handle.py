@@ -20,8 +20,10 @@ class Handle:
     Every call takes the pointer with :meth:`_acquire` and gives it back with :meth:`_release`;
     the pointer is freed by whichever comes last, ``close()`` or the last running call. So
     ``close()`` while other threads are inside a call is safe: running calls complete, later
-    ones raise ``ValueError``. Subclasses call :meth:`_init_handle` first, :meth:`_adopt` once
-    the native object exists, and implement :meth:`_free_pointer`.
+    ones raise ``ValueError``. ``with`` and ``async with`` call ``close()`` on exit.
+
+    Subclasses call :meth:`_init_handle` first, :meth:`_adopt` once the native object exists,
+    and implement :meth:`_free_pointer`.
     """
 
     #: How the object is named in the ``ValueError`` of a call after ``close()``.
@@ -96,6 +98,18 @@ class Handle:
         exc: Optional[BaseException],
         traceback: Optional[TracebackType],
     ) -> None:
+        self.close()
+
+    async def __aenter__(self: _H) -> _H:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        # close() never waits for the network: calls in flight keep what they need alive.
         self.close()
 
     def __del__(self) -> None:

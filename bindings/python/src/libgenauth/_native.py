@@ -8,7 +8,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Literal, Mapping, Optional, overload
 
 __all__ = [
     "LibraryNotFoundError",
@@ -209,8 +209,17 @@ def take_string(pointer: Optional[int]) -> str:
         library().genauth_string_free(pointer)
 
 
+@overload
+def encode_arg(value: Any, name: str, *, optional: Literal[False] = False) -> bytes: ...
+
+
+@overload
+def encode_arg(value: Any, name: str, *, optional: bool) -> Optional[bytes]: ...
+
+
 def encode_arg(value: Any, name: str, *, optional: bool = False) -> Optional[bytes]:
-    """A Python str as a NUL-terminated UTF-8 argument. Never puts the value into an error."""
+    """A Python str as a NUL-terminated UTF-8 argument (None stays None when ``optional``).
+    Never puts the value into an error."""
     from .errors import ConfigError
 
     if value is None:

@@ -1,18 +1,13 @@
-"""The Client, the one-shot functions and the asyncio bridge over the library's callbacks."""
+"""The Client (blocking calls) and the one-shot functions."""
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import ctypes
-import itertools
-import json
-import threading
-import time
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar
 
 from ._handle import Handle
-from ._native import CALLBACK, encode_arg, encode_config, encode_json, library, take_string
+from ._bridge import callback, submit
+from ._native import encode_arg, encode_config, encode_json, library, take_string
 from ._results import document_or_raise, error_of, member_or_raise, tokens_or_raise
 from .errors import InternalError
 from .login import (
@@ -28,6 +23,8 @@ from .tokens import Tokens
 __all__ = ["Client", "exchange_code", "refresh", "version"]
 
 _DEFAULT_TIMEOUT_MS = 10_000
+
+_C = TypeVar("_C", bound="_ClientBase")
 
 
 # --- arguments --------------------------------------------------------------------------------
@@ -51,94 +48,12 @@ def _timeout_seconds(config: Mapping[str, Any]) -> float:
     return float(value) / 1000.0
 
 
-# --- asyncio bridge ---------------------------------------------------------------------------
-#
-# One callback object for the whole process: it is created once and never released, so it is
-# alive whenever the library calls it, however many calls are in flight. Each call is told apart
-# by its `user_data`, a number that keys the asyncio Future waiting for it.
-
-_PendingEntry = Tuple[asyncio.AbstractEventLoop, "asyncio.Future[Tokens]", float]
-_pending: Dict[int, _PendingEntry] = {}
-_pending_changed = threading.Condition()
-_call_ids = itertools.count(1)
-
-
-def _resolve(future: "asyncio.Future[Tokens]", text: str) -> None:
-    """Runs on the Future's event loop."""
-    if future.done():  # cancelled while the call was running; the result is dropped
-        return
-    try:
-        future.set_result(tokens_or_raise(text))
-    except BaseException as error:  # noqa: B902 - every failure goes to the awaiting task
-        future.set_exception(error)
-
-
-def _on_result(user_data: Optional[int], result: Optional[int]) -> None:
-    """The library's callback: runs once per accepted call, on a library thread."""
-    try:
-        try:
-            text = take_string(result)  # the callback owns the result: released here, once
-        except BaseException:
-            text = json.dumps(
-                {"ok": False, "error": {"code": "internal", "message": "unreadable result"}}
-            )
-        with _pending_changed:
-            entry = _pending.pop(user_data or 0, None)
-            _pending_changed.notify_all()
-        if entry is None:
-            return
-        loop, future, _ = entry
-        try:
-            loop.call_soon_threadsafe(_resolve, future, text)
-        except RuntimeError:
-            pass  # the event loop was closed meanwhile: nobody is waiting any more
-    except BaseException:
-        pass  # an exception must not escape into the library's thread
-
-
-_callback = CALLBACK(_on_result)
-
-
-def _register(future: "asyncio.Future[Tokens]", timeout_s: float) -> int:
-    call_id = next(_call_ids)
-    deadline = time.monotonic() + timeout_s + 2.0
-    with _pending_changed:
-        _pending[call_id] = (future.get_loop(), future, deadline)
-    return call_id
-
-
-def _unregister(call_id: int) -> None:
-    with _pending_changed:
-        _pending.pop(call_id, None)
-        _pending_changed.notify_all()
-
-
-def _wait_for_pending_calls() -> None:
-    """At exit, lets calls still in flight deliver their callback (at most until their
-    deadline) before the interpreter is finalized under the library's threads."""
-    with _pending_changed:
-        while _pending:
-            remaining = max(entry[2] for entry in _pending.values()) - time.monotonic()
-            if remaining <= 0:
-                return
-            _pending_changed.wait(remaining)
-
-
-atexit.register(_wait_for_pending_calls)
-
-
 # --- the client -------------------------------------------------------------------------------
 
 
-class Client(Handle):
-    """A long-lived client: the config is validated once and the client keeps its own
-    connection pool. Use it as a context manager, or call :meth:`close`.
-
-    A client is safe to share between threads. The blocking methods release the GIL while the
-    request runs (ctypes does), so calls from several threads proceed in parallel. ``close()``
-    while other threads are calling is safe: running calls complete, later ones raise
-    ``ValueError``.
-    """
+class _ClientBase(Handle):
+    """What :class:`Client` and :class:`~libgenauth.AsyncClient` share: the config, validated
+    once, and the native client with its connection pool."""
 
     _kind = "Client"
 
@@ -157,6 +72,29 @@ class Client(Handle):
         clock_skew_seconds: Optional[int] = None,
         proxy: Optional[str] = None,
     ) -> None:
+        """Validates the config and creates the native client.
+
+        Each keyword is one of the library's config keys; ``None`` leaves the key out, so the
+        library's default applies:
+
+        - ``app_id`` (``appId``): the client_id.
+        - ``app_secret`` (``appSecret``): the client secret; not for public clients.
+        - ``app_host`` (``appHost``): e.g. ``"https://your-app.genauth.ai"``; ``http://`` only
+          for loopback hosts.
+        - ``redirect_uri`` (``redirectUri``): the login's redirect URI; needed for logins and
+          code exchanges.
+        - ``token_endpoint_auth_method`` (``tokenEndPointAuthMethod``):
+          ``"client_secret_post"`` (default), ``"client_secret_basic"`` or ``"none"`` (public
+          clients, with PKCE).
+        - ``protocol``: ``"oidc"`` (default) or ``"oauth"``.
+        - ``timeout_ms`` (``timeoutMs``): the deadline of a whole call, 1 to 300000 (10000).
+        - ``ca_cert_pem`` (``caCertPem``): extra trusted root certificates, PEM.
+        - ``validate_id_token`` (``validateIdToken``): verify every id_token (default True).
+        - ``clock_skew_seconds`` (``clockSkewSeconds``): leeway for exp/iat/nbf, 0 to 600 (60).
+        - ``proxy``: ``"none"`` or an ``http://``/``https://`` proxy URL for https hosts.
+
+        Raises :class:`ConfigError` (``invalid_config``) for a missing, unknown or malformed key.
+        """
         options = {
             "appId": app_id,
             "appSecret": app_secret,
@@ -173,8 +111,10 @@ class Client(Handle):
         self._open({key: value for key, value in options.items() if value is not None})
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "Client":
-        """A client from a config document with the library's keys (``appId``, ``appHost``...)."""
+    def from_config(cls: Type[_C], config: Mapping[str, Any]) -> _C:
+        """A client from a config document with the library's keys (``appId``, ``appHost``...).
+        Raises :class:`ConfigError` (``invalid_config``) for a missing, unknown or malformed
+        key."""
         client = cls.__new__(cls)
         client._open(config)
         return client
@@ -202,12 +142,25 @@ class Client(Handle):
     def _free_pointer(self, pointer: Any) -> None:
         library().genauth_client_free(pointer)
 
-    def _blocking(self, function: Callable[..., Optional[int]], *args: Optional[bytes]) -> Tokens:
-        return tokens_or_raise(self._call(function, *args))
-
     def __repr__(self) -> str:
         state = " closed" if self.closed else ""
-        return f"<libgenauth.Client {getattr(self, '_label', '')}{state}>"
+        return f"<libgenauth.{type(self).__name__} {getattr(self, '_label', '')}{state}>"
+
+
+class Client(_ClientBase):
+    """A long-lived client: the config is validated once and the client keeps its own
+    connection pool. Use it as a context manager (``with`` or ``async with``), or call
+    :meth:`close`.
+
+    A client is safe to share between threads. The blocking methods release the GIL while the
+    request runs (ctypes does), so calls from several threads proceed in parallel. ``close()``
+    while other threads are calling is safe: running calls complete, later ones raise
+    ``ValueError``. For asyncio code, :class:`~libgenauth.AsyncClient` has every call as a
+    coroutine.
+    """
+
+    def _blocking(self, function: Callable[..., Optional[int]], *args: Optional[bytes]) -> Tokens:
+        return tokens_or_raise(self._call(function, *args))
 
     # --- login
 
@@ -313,51 +266,38 @@ class Client(Handle):
         text = self._call(library().genauth_client_userinfo, token_arg)
         return member_or_raise(text, "userinfo")
 
-    # --- asyncio
+    # --- asyncio (AsyncClient has every call)
 
     async def exchange_code_async(
         self, code: str, code_verifier: Optional[str] = None, nonce: Optional[str] = None
     ) -> Tokens:
-        """:meth:`exchange_code` without blocking the event loop (the library's callback API)."""
+        """:meth:`exchange_code` without blocking the event loop (the library's callback API);
+        :meth:`AsyncClient.exchange_code` is the same."""
         code_arg = encode_arg(code, "code")
         options = _exchange_options(code_verifier, nonce)
         lib = library()
-        return await self._submit(
+        return await submit(
+            self,
             lambda pointer, call_id: lib.genauth_client_exchange_code_async(
-                pointer, code_arg, options, _callback, call_id
-            )
+                pointer, code_arg, options, callback, call_id
+            ),
+            tokens_or_raise,
+            self._timeout_s,
         )
 
     async def refresh_async(self, refresh_token: str) -> Tokens:
-        """:meth:`refresh` without blocking the event loop (the library's callback API)."""
+        """:meth:`refresh` without blocking the event loop (the library's callback API);
+        :meth:`AsyncClient.refresh` is the same."""
         token = encode_arg(refresh_token, "refresh_token")
         lib = library()
-        return await self._submit(
+        return await submit(
+            self,
             lambda pointer, call_id: lib.genauth_client_refresh_async(
-                pointer, token, _callback, call_id
-            )
+                pointer, token, callback, call_id
+            ),
+            tokens_or_raise,
+            self._timeout_s,
         )
-
-    async def _submit(self, start: Callable[[Any, int], int]) -> Tokens:
-        loop = asyncio.get_running_loop()
-        future: "asyncio.Future[Tokens]" = loop.create_future()
-        # Registered before the call: the callback may run before the call returns.
-        call_id = _register(future, self._timeout_s)
-        try:
-            pointer = self._acquire()
-            try:
-                status = start(pointer, call_id)
-            finally:
-                self._release()
-        except BaseException:
-            _unregister(call_id)
-            raise
-        if status != 0:
-            _unregister(call_id)
-            raise InternalError(
-                {"code": "internal", "message": f"the library refused the async call ({status})"}
-            )
-        return await future
 
 
 # --- one-shot calls ---------------------------------------------------------------------------
