@@ -344,7 +344,7 @@ def test_async_with_closes_clients_and_sessions() -> None:
             async with blocking.session({"access_token": "at"}) as blocking_session:
                 assert blocking_session.fresh_tokens().access_token == "at"
         assert blocking.closed and blocking_session.closed
-        with libgenauth.AsyncClient(app_id="app-post", app_secret="s",
+        with libgenauth.AsyncClient(app_id="app-post", app_secret="s3cret-value",
                                     app_host="https://example.com") as plain:
             assert not plain.closed
         assert plain.closed
