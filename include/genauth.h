@@ -90,10 +90,10 @@ typedef enum genauth_error_code {
  immutable and safe to share between threads: every `genauth_client_*` call may run on any
  thread, concurrently with the others.
 
- Methods: `genauth_client_exchange_code`, `genauth_client_exchange_code_with`,
- `genauth_client_refresh`, `genauth_client_exchange_code_async`, `genauth_client_refresh_async`,
- `genauth_client_revoke`, `genauth_client_introspect`, `genauth_client_userinfo`,
- `genauth_session_new`, `genauth_client_free`.
+ Methods: `genauth_client_authorize_url`, `genauth_client_parse_callback`,
+ `genauth_client_exchange_code`, `genauth_client_exchange_code_with`, `genauth_client_refresh`,
+ `genauth_client_revoke`, `genauth_client_introspect`, `genauth_client_userinfo` (each also as
+ `_async`), `genauth_session_new`, `genauth_client_free`.
  */
 typedef struct genauth_client genauth_client;
 
@@ -278,7 +278,8 @@ int32_t genauth_client_refresh_async(const struct genauth_client *client,
  `cb`: `{"ok": true}` or an error document.
 
  Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
- nothing when `cb` is NULL. The client may be freed while calls are in flight.
+ nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+ The client may be freed while calls are in flight.
 
  # Safety
  `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is
@@ -295,7 +296,8 @@ int32_t genauth_client_revoke_async(const struct genauth_client *client,
  through `cb`: `{"ok": true, "introspection": {...}}` or an error document.
 
  Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
- nothing when `cb` is NULL. The client may be freed while calls are in flight.
+ nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+ The client may be freed while calls are in flight.
 
  # Safety
  `client` is NULL or a live client; `token` is NULL or NUL-terminated; `user_data` is passed to
@@ -311,7 +313,8 @@ int32_t genauth_client_introspect_async(const struct genauth_client *client,
  `cb`: `{"ok": true, "userinfo": {...}}` or an error document.
 
  Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
- nothing when `cb` is NULL. The client may be freed while calls are in flight.
+ nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+ The client may be freed while calls are in flight.
 
  # Safety
  `client` is NULL or a live client; `access_token` is NULL or NUL-terminated; `user_data` is
@@ -328,7 +331,8 @@ int32_t genauth_client_userinfo_async(const struct genauth_client *client,
  {"url", "state", "nonce", "code_verifier"}}` or an error document.
 
  Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
- nothing when `cb` is NULL. The client may be freed while calls are in flight.
+ nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+ The client may be freed while calls are in flight.
 
  # Safety
  `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `user_data` is
@@ -345,7 +349,8 @@ int32_t genauth_client_authorize_url_async(const struct genauth_client *client,
  {"code", "state"}}` or an error document.
 
  Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
- nothing when `cb` is NULL. The client may be freed while calls are in flight.
+ nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+ The client may be freed while calls are in flight.
 
  # Safety
  `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is
@@ -522,7 +527,8 @@ char *genauth_session_fresh_tokens(struct genauth_session *session, uint32_t min
  arrives through `cb`: `{"ok": true, "tokens": {...}}` or an error document.
 
  Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
- nothing when `cb` is NULL. The session may be freed while the call is in flight: it completes.
+ nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+ The session may be freed while the call is in flight: it completes.
 
  # Safety
  `session` is NULL or a live session; `user_data` is passed to `cb` untouched, from another

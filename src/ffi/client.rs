@@ -16,10 +16,10 @@ use crate::runtime;
 /// immutable and safe to share between threads: every `genauth_client_*` call may run on any
 /// thread, concurrently with the others.
 ///
-/// Methods: `genauth_client_exchange_code`, `genauth_client_exchange_code_with`,
-/// `genauth_client_refresh`, `genauth_client_exchange_code_async`, `genauth_client_refresh_async`,
-/// `genauth_client_revoke`, `genauth_client_introspect`, `genauth_client_userinfo`,
-/// `genauth_session_new`, `genauth_client_free`.
+/// Methods: `genauth_client_authorize_url`, `genauth_client_parse_callback`,
+/// `genauth_client_exchange_code`, `genauth_client_exchange_code_with`, `genauth_client_refresh`,
+/// `genauth_client_revoke`, `genauth_client_introspect`, `genauth_client_userinfo` (each also as
+/// `_async`), `genauth_session_new`, `genauth_client_free`.
 #[allow(non_camel_case_types)] // the C name, as cbindgen emits it
 pub struct genauth_client {
     // Shared so that work still in flight, and sessions, can outlive the handle.

@@ -96,7 +96,8 @@ pub unsafe extern "C" fn genauth_client_refresh_async(
 /// `cb`: `{"ok": true}` or an error document.
 ///
 /// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
-/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+/// nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+/// The client may be freed while calls are in flight.
 ///
 /// # Safety
 /// `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is
@@ -128,7 +129,8 @@ pub unsafe extern "C" fn genauth_client_revoke_async(
 /// through `cb`: `{"ok": true, "introspection": {...}}` or an error document.
 ///
 /// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
-/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+/// nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+/// The client may be freed while calls are in flight.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `token` is NULL or NUL-terminated; `user_data` is passed to
@@ -155,7 +157,8 @@ pub unsafe extern "C" fn genauth_client_introspect_async(
 /// `cb`: `{"ok": true, "userinfo": {...}}` or an error document.
 ///
 /// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
-/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+/// nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+/// The client may be freed while calls are in flight.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `access_token` is NULL or NUL-terminated; `user_data` is
@@ -183,7 +186,8 @@ pub unsafe extern "C" fn genauth_client_userinfo_async(
 /// {"url", "state", "nonce", "code_verifier"}}` or an error document.
 ///
 /// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
-/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+/// nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+/// The client may be freed while calls are in flight.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `user_data` is
@@ -211,7 +215,8 @@ pub unsafe extern "C" fn genauth_client_authorize_url_async(
 /// {"code", "state"}}` or an error document.
 ///
 /// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
-/// nothing when `cb` is NULL. The client may be freed while calls are in flight.
+/// nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+/// The client may be freed while calls are in flight.
 ///
 /// # Safety
 /// `client` is NULL or a live client; each string is NULL or NUL-terminated; `user_data` is

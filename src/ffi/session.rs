@@ -92,7 +92,8 @@ pub unsafe extern "C" fn genauth_session_fresh_tokens(
 /// arrives through `cb`: `{"ok": true, "tokens": {...}}` or an error document.
 ///
 /// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
-/// nothing when `cb` is NULL. The session may be freed while the call is in flight: it completes.
+/// nothing when `cb` is NULL, -2 and calls nothing when no thread could be started to run it.
+/// The session may be freed while the call is in flight: it completes.
 ///
 /// # Safety
 /// `session` is NULL or a live session; `user_data` is passed to `cb` untouched, from another
