@@ -61,9 +61,7 @@ fn call_secrets(grant_secret: &str, extra: &str) -> Vec<String> {
     let mut all = forms(SECRET);
     all.extend(forms(grant_secret));
     if extra.contains("client_secret_basic") {
-        all.push(genauth::core::token_request::basic_credentials(
-            APP_ID, SECRET,
-        ));
+        all.push(genauth::core::testing::basic_credentials(APP_ID, SECRET));
     }
     all
 }
@@ -299,7 +297,7 @@ fn body_shorter_than_its_length_is_invalid_response() {
 fn echoed_secret_and_code_are_redacted() {
     use base64::Engine as _;
     let form = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let basic = genauth::core::token_request::basic_credentials(APP_ID, SECRET);
+    let basic = genauth::core::testing::basic_credentials(APP_ID, SECRET);
     let b64 = base64::engine::general_purpose::STANDARD.encode(SECRET);
     let description = format!(
         "client_secret={SECRET} ({}) code={CODE} ({}) refresh_token={REFRESH} basic={basic} b64={b64}",
@@ -418,7 +416,7 @@ fn secret_and_code_in_any_encoding_are_redacted() {
     ));
     secret_forms.push((
         "the RFC 6749 Basic credentials".into(),
-        genauth::core::token_request::basic_credentials(APP_ID, SECRET),
+        genauth::core::testing::basic_credentials(APP_ID, SECRET),
     ));
     let code_forms = echoed_forms(CODE);
     for (name, form, is_code) in secret_forms

@@ -8,7 +8,7 @@ mod support {
 }
 
 use base64::Engine as _;
-use genauth::core::provider::ProviderCache;
+use genauth::core::ProviderCache;
 use genauth::core::{Client, Config, ExchangeOptions};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use ring::rand::SystemRandom;
@@ -80,7 +80,7 @@ fn client(p: &FakeProvider, refetch_floor: Option<Duration>) -> Client {
     match refetch_floor {
         Some(floor) => Client::with_shared(
             config,
-            genauth::core::transport::build_http_client(None, &Default::default()).unwrap(),
+            genauth::core::testing::build_http_client(None, &Default::default()).unwrap(),
             Arc::new(ProviderCache::new(floor)),
         ),
         None => Client::new(config).unwrap(),

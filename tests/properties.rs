@@ -19,9 +19,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
-use genauth::core::authorize::{build_authorize_url, AuthorizeOptions};
-use genauth::core::callback::{parse_callback, CallbackExpectations};
-use genauth::core::token_reply::{parse_json_reply, parse_token_reply};
+use genauth::core::testing::{parse_json_reply, parse_token_reply};
+use genauth::core::{build_authorize_url, AuthorizeOptions};
+use genauth::core::{parse_callback, CallbackExpectations};
 use genauth::core::{Config, ExchangeOptions};
 use genauth::ffi::client::*;
 use genauth::ffi::client_async::*;
@@ -266,13 +266,10 @@ fn config_parser_never_panics() {
             Ok(c) => {
                 assert!(
                     c.app_host.scheme() == "https"
-                        || genauth::core::config::is_loopback(&c.app_host)
+                        || genauth::core::testing::is_loopback(&c.app_host)
                 );
                 assert!((1..=300_000).contains(&c.timeout_ms()));
-                assert!(
-                    c.app_secret.is_some()
-                        || c.auth_method == genauth::core::config::AuthMethod::None
-                );
+                assert!(c.app_secret.is_some() || c.auth_method == genauth::core::AuthMethod::None);
             }
             Err(e) => assert!(
                 matches!(e.code(), "invalid_config" | "insecure_transport"),
@@ -498,7 +495,7 @@ fn echoed_arbitrary_secrets_are_redacted() {
             let config = echo_config(&client_secret, method);
             let mut secrets = vec![client_secret.clone(), grant.clone()];
             if method.contains("basic") {
-                secrets.push(genauth::core::token_request::basic_credentials(
+                secrets.push(genauth::core::testing::basic_credentials(
                     "app-prop",
                     &client_secret,
                 ));
@@ -767,7 +764,7 @@ fn basic_credentials_echoed_by_revocation_and_introspection_are_redacted() {
         secret,
         r#""tokenEndPointAuthMethod":"client_secret_basic","#,
     );
-    let basic = genauth::core::token_request::basic_credentials("app-prop", secret);
+    let basic = genauth::core::testing::basic_credentials("app-prop", secret);
     let client = support::ffi::Client::new(&config).unwrap();
     let token = support::ffi::c("some-token");
     // SAFETY: a live client and NUL-terminated strings.

@@ -116,7 +116,10 @@ fn architecture_paths_exist() {
                 || part.starts_with("scripts/")
                 || part.starts_with("devprovider/"));
         if is_path {
-            assert!(root().join(part).exists(), "ARCHITECTURE.md names {part}, which is gone");
+            assert!(
+                root().join(part).exists(),
+                "ARCHITECTURE.md names {part}, which is gone"
+            );
             checked += 1;
         }
     }

@@ -9,8 +9,8 @@ mod support {
 }
 
 use base64::Engine as _;
-use genauth::core::authorize::AuthorizeOptions;
-use genauth::core::session::Session;
+use genauth::core::AuthorizeOptions;
+use genauth::core::Session;
 use genauth::core::{Client, Config, ExchangeOptions, Tokens};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};

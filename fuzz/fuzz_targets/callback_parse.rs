@@ -2,8 +2,8 @@
 //! two NULs into callback URL, expected state and options JSON. Never a panic.
 #![no_main]
 
-use genauth::core::authorize::AuthorizeOptions;
-use genauth::core::callback::parse_callback;
+use genauth::core::AuthorizeOptions;
+use genauth::core::parse_callback;
 use genauth::core::ExchangeOptions;
 use libfuzzer_sys::fuzz_target;
 

@@ -2,7 +2,7 @@
 //! `insecure_transport`; a config it accepts keeps its invariants.
 #![no_main]
 
-use genauth::core::config::{is_loopback, AuthMethod};
+use genauth::core::{testing::is_loopback, AuthMethod};
 use genauth::core::Config;
 use libfuzzer_sys::fuzz_target;
 

@@ -5,8 +5,8 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use genauth::core::discovery::parse_metadata;
-use genauth::core::token_reply::{parse_json_reply, parse_token_reply};
+use genauth::core::testing::parse_metadata;
+use genauth::core::testing::{parse_json_reply, parse_token_reply};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
