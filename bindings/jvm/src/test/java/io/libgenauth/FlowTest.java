@@ -25,40 +25,38 @@ class FlowTest {
         String appHost = Dev.url();
         String redirectUri = Dev.REDIRECT_URI;
         // readme-example:login:start
-        GenAuthConfig config = GenAuthConfig.builder().appId("app-public").appHost(appHost)
-                .redirectUri(redirectUri).tokenEndPointAuthMethod(GenAuthConfig.AUTH_NONE).build();
-        try (GenAuthClient client = new GenAuthClient(config)) {
-            AuthorizeRequest request = client.authorizeUrl(AuthorizeOptions.scope(SCOPE));
-            // Open request.getUrl() in the browser; keep the request until the callback.
-            String callbackUrl = Dev.loginUrl(request.getUrl()).getString("callback_url");
-            // The browser came back to redirectUri: check the callback, exchange its code.
-            Callback callback = client.parseCallback(callbackUrl, request.getState());
-            Tokens tokens = client.exchangeCode(callback.getCode(),
-                    ExchangeOptions.of(request.getCodeVerifier(), request.getNonce()));
-            try (Session session = client.session(tokens)) {
-                String accessToken = session.freshTokens().getAccessToken();
-                UserInfo user = client.userinfo(accessToken);
-                // ... and at logout:
-                client.revoke(session.tokens().getRefreshToken(), "refresh_token");
-                Introspection after = client.introspect(session.tokens().getRefreshToken());
-                // readme-example:login:end
-                assertEquals("user-1", user.getSub());
-                assertEquals("Alice Example", user.getName());
-                assertEquals("alice@example.com", user.getEmail());
-                assertEquals(Boolean.TRUE, user.getEmailVerified());
-                assertFalse(after.isActive(), "a revoked refresh token is inactive");
-                assertEquals(tokens.getAccessToken(), accessToken, "still fresh: no refresh");
-            }
-            assertTrue(request.getUrl().startsWith(appHost + "/oidc/auth?"), request.getUrl());
-            assertFalse(request.toString().contains(request.getCodeVerifier()));
-            assertFalse(callback.toString().contains(callback.getCode()));
-            assertEquals(request.getNonce(), tokens.getIdTokenClaims().get("nonce"));
-            assertEquals("user-1", tokens.getIdTokenClaims().get("sub"));
-            assertTrue(tokens.getScope().contains("offline_access"));
-            JSONObject exchange = Dev.lastTokenRequest();
-            assertTrue(exchange.getString("path").startsWith("/oidc/token"));
-            // The grant is gone: its refresh token no longer works.
-            OAuthException dead = assertThrows(OAuthException.class, () -> client.refresh(tokens.getRefreshToken()));
+        GenAuthClient client = new GenAuthClient(GenAuthConfig.builder().appId("app-public")
+                .appHost(appHost).redirectUri(redirectUri).tokenEndPointAuthMethod(GenAuthConfig.AUTH_NONE).build());
+        AuthorizeRequest request = client.authorizeUrl(AuthorizeOptions.scope("openid profile email offline_access"));
+        // Open request.getUrl() in the browser; keep the request until the callback.
+        String callbackUrl = Dev.loginUrl(request.getUrl()).getString("callback_url");
+        // The browser came back to redirectUri: check the callback, exchange its code.
+        Callback callback = client.parseCallback(callbackUrl, request.getState());
+        Tokens tokens = client.exchangeCode(callback.getCode(),
+                ExchangeOptions.of(request.getCodeVerifier(), request.getNonce()));
+        Session session = client.session(tokens);             // fresh tokens from now on
+        UserInfo user = client.userinfo(session.freshTokens().getAccessToken());
+        // ... and at logout:
+        client.revoke(session.tokens().getRefreshToken(), "refresh_token");
+        Introspection after = client.introspect(session.tokens().getRefreshToken()); // not active
+        session.close();
+        client.close();
+        // readme-example:login:end
+        assertEquals("user-1", user.getSub());
+        assertEquals("Alice Example", user.getName());
+        assertEquals("alice@example.com", user.getEmail());
+        assertEquals(Boolean.TRUE, user.getEmailVerified());
+        assertFalse(after.isActive(), "a revoked refresh token is inactive");
+        assertTrue(request.getUrl().startsWith(appHost + "/oidc/auth?"), request.getUrl());
+        assertFalse(request.toString().contains(request.getCodeVerifier()));
+        assertFalse(callback.toString().contains(callback.getCode()));
+        assertEquals(request.getNonce(), tokens.getIdTokenClaims().get("nonce"));
+        assertEquals("user-1", tokens.getIdTokenClaims().get("sub"));
+        assertTrue(tokens.getScope().contains("offline_access"));
+        // app-public requires PKCE: the exchange carried the verifier, or it would have failed.
+        // The grant is gone: its refresh token no longer works.
+        try (GenAuthClient again = new GenAuthClient(Dev.config("app-public").build())) {
+            OAuthException dead = assertThrows(OAuthException.class, () -> again.refresh(tokens.getRefreshToken()));
             assertEquals("invalid_grant", dead.getOauthError());
         }
     }
@@ -173,9 +171,25 @@ class FlowTest {
         try (GenAuthClient client = new GenAuthClient(Dev.config("app-public").build())) {
             Tokens tokens = logIn(client);
             try (Session session = client.session(stale(tokens, "someone-else"))) {
-                IdTokenException e = assertThrows(IdTokenException.class, () -> session.freshTokens(60));
+                GenAuthException failure = null;
+                String storedRefreshToken = null;
+                // readme-example:errors:start
+                try {
+                    session.freshTokens();
+                } catch (OAuthException e) {
+                    // "invalid_grant".equals(e.getOauthError()): the grant is over, sign in again
+                    throw e;
+                } catch (GenAuthException e) {
+                    // e.getCode(), e.getReason(), e.getHttpStatus() say what failed. When the
+                    // provider had accepted the grant, its (maybe rotated) refresh token is kept:
+                    if (e.getRefreshToken() != null) storedRefreshToken = e.getRefreshToken();
+                    failure = e;
+                }
+                // readme-example:errors:end
+                IdTokenException e = assertInstanceOf(IdTokenException.class, failure);
                 assertEquals("sub", e.getReason());
                 String rotated = e.getRefreshToken();
+                assertEquals(rotated, storedRefreshToken);
                 assertNotNull(rotated);
                 assertNotEquals(tokens.getRefreshToken(), rotated);
                 assertFalse(e.toString().contains(rotated) || e.getMessage().contains(rotated)
@@ -196,10 +210,15 @@ class FlowTest {
                 assertEquals(tokens.getAccessToken(), session.freshTokens().getAccessToken());
                 refreshed = session.freshTokens(7 * 24 * 3600); // more life than it has: refresh
                 assertNotEquals(tokens.getAccessToken(), refreshed.getAccessToken());
-                saved = session.tokens().toJson();
+                // readme-example:persist:start
+                saved = session.tokens().toJson();         // into encrypted storage
+                // readme-example:persist:end
             }
-            try (Session resumed = client.session(saved)) {
-                assertEquals(refreshed.getAccessToken(), resumed.freshTokens().getAccessToken());
+            // readme-example:resume:start
+            try (Session resumed = client.session(saved)) { // at the next start
+                String accessToken = resumed.freshTokens().getAccessToken();
+                // readme-example:resume:end
+                assertEquals(refreshed.getAccessToken(), accessToken);
                 assertEquals(refreshed.getAccessToken(), Tokens.fromJson(saved).getAccessToken());
             }
             Map<String, Object> noRefresh = new LinkedHashMap<>(tokens.getRaw());

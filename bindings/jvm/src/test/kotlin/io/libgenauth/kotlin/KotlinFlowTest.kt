@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertNull
-import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
@@ -56,32 +55,33 @@ class KotlinFlowTest {
         val appHost = Dev.url()
         val redirectUri = Dev.REDIRECT_URI
         // readme-example:kotlin-login:start
-        Client(ClientConfig(appId = "app-public", appHost = appHost, redirectUri = redirectUri,
-                tokenEndPointAuthMethod = "none")).use { client ->
-            val request = client.authorizeUrl(scope = "openid profile email offline_access")
-            // Open request.url in a Custom Tab; keep the request (request.toJson()) until the callback.
-            val callbackUrl = Dev.loginUrl(request.url).getString("callback_url")
-            val callback = client.parseCallback(callbackUrl, request.state)
-            val tokens = client.exchangeCode(callback.code, codeVerifier = request.codeVerifier, nonce = request.nonce)
-            client.session(tokens).use { session ->
-                val user = client.userinfo(session.freshTokens().accessToken)
-                // ... and at logout:
-                client.revoke(session.tokens().refreshToken!!, tokenTypeHint = "refresh_token")
-                val after = client.introspect(session.tokens().refreshToken!!)
-                // readme-example:kotlin-login:end
-                assertEquals("user-1", user.sub)
-                assertEquals("alice@example.com", user.email)
-                assertEquals(true, user.emailVerified)
-                assertFalse(after.active)
-            }
-            assertEquals(request.nonce, tokens.idTokenClaims["nonce"])
-            assertFalse(tokens.toString().contains(tokens.accessToken))
-            assertFalse(request.toString().contains(request.codeVerifier))
-            assertFalse(callback.toString().contains(callback.code))
-            val dead = assertThrows(OAuthException::class.java) {
-                runBlocking { client.refresh(tokens.refreshToken!!) }
-            }
-            assertEquals("invalid_grant", dead.oauthError)
+        val client = Client(ClientConfig(appId = "app-public", appHost = appHost, redirectUri = redirectUri,
+            tokenEndPointAuthMethod = "none"))
+        val request = client.authorizeUrl(scope = "openid profile email offline_access")
+        // Open request.url in a Custom Tab; keep the request (request.toJson()) until the callback.
+        val callbackUrl = Dev.loginUrl(request.url).getString("callback_url")
+        val callback = client.parseCallback(callbackUrl, request.state)
+        val tokens = client.exchangeCode(callback.code, codeVerifier = request.codeVerifier, nonce = request.nonce)
+        val session = client.session(tokens)                  // fresh tokens from now on
+        val user = client.userinfo(session.freshTokens().accessToken)
+        // ... and at logout:
+        client.revoke(session.tokens().refreshToken!!, tokenTypeHint = "refresh_token")
+        val after = client.introspect(session.tokens().refreshToken!!) // after.active == false
+        session.close()
+        client.close()
+        // readme-example:kotlin-login:end
+        assertEquals("user-1", user.sub)
+        assertEquals("alice@example.com", user.email)
+        assertEquals(true, user.emailVerified)
+        assertFalse(after.active)
+        assertEquals(request.nonce, tokens.idTokenClaims["nonce"])
+        assertFalse(tokens.toString().contains(tokens.accessToken))
+        assertFalse(request.toString().contains(request.codeVerifier))
+        assertFalse(callback.toString().contains(callback.code))
+        Client(publicConfig()).use { again ->
+            val dead = runCatching { again.refresh(tokens.refreshToken!!) }.exceptionOrNull()
+            assertTrue(dead is OAuthException, "$dead")
+            assertEquals("invalid_grant", (dead as OAuthException).oauthError)
         }
     }
 
@@ -133,7 +133,11 @@ class KotlinFlowTest {
         val fresh = GenAuth.refresh(config, tokens.refreshToken!!)
         assertNotEquals(tokens.refreshToken, fresh.refreshToken)
         assertTrue(GenAuth.version().isNotEmpty())
-        assertFalse(GenAuth.initAndroid(Any()), "not Android: nothing to do")
+        val context: Any = Any() // on Android: the Application
+        // readme-example:kotlin-android:start
+        val ready = GenAuth.initAndroid(context) // in Application.onCreate; false off Android
+        // readme-example:kotlin-android:end
+        assertFalse(ready, "not Android: nothing to do")
     }
 
     @Test
