@@ -56,8 +56,9 @@ public final class GenAuthNative {
                 String explicit = firstNonEmpty(System.getProperty(PATH_PROPERTY), System.getenv(PATH_ENV));
                 String name = nameFor(explicit);
                 try {
-                    library = Native.load(name, GenAuthLibrary.class, options(false));
-                    loadedBy = name;
+                    GenAuthLibrary loadedNow = Native.load(name, GenAuthLibrary.class, options(false));
+                    loadedBy = name; // before `library`, which readers check without the lock
+                    library = loadedNow;
                 } catch (UnsatisfiedLinkError e) {
                     throw notFound(explicit, e);
                 } catch (LinkageError e) { // JNA's own native part missing or broken
