@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+#if defined(__ANDROID__)
+#include <jni.h>
+#endif
+
 /*
  The `code` of every failure document (`{"ok": false, "error": {"code": ...}}`): stable names,
  never renamed or removed; new ones may be added. Documents carry the name (the backquoted word
@@ -121,6 +125,29 @@ typedef void (*genauth_callback)(void *user_data, char *result_json);
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+#if defined(__ANDROID__)
+/*
+ Android only (compiled for `target_os = "android"`; absent from other builds): prepares TLS
+ certificate verification, which on Android goes through the platform's trust manager.
+
+ Call it once per process, before the first `https://` request, from a thread attached to the
+ JVM: `env` is that thread's `JNIEnv`, `context` a local or global reference to an Android
+ `Context` (the application context is best). Later calls do nothing and return 0. The app
+ must also ship rustls-platform-verifier's Kotlin component (classes
+ `org.rustls.platformverifier.*`, kept from R8/ProGuard), found through the context's class
+ loader. Without this call the verifier cannot run and every `https://` request of the process
+ fails.
+
+ Returns 0 on success, -1 when `env` or `context` is NULL, -2 when the JVM refused a call (a
+ Java exception it raised is cleared, not left pending).
+
+ # Safety
+ `env` is NULL or the `JNIEnv` of the calling thread; `context` is NULL or a live reference to
+ an `android.content.Context` valid in that thread.
+ */
+int32_t genauth_android_init(JNIEnv *env, jobject context);
+#endif
 
 /*
  Creates a client from a config document, validated once here.

@@ -19,6 +19,25 @@ fn checked_in_header_matches_cbindgen() {
 }
 
 #[test]
+fn android_init_is_declared_for_android_only() {
+    let declaration = "int32_t genauth_android_init(JNIEnv *env, jobject context);";
+    let at = GENERATED
+        .find(declaration)
+        .expect("genauth_android_init is declared");
+    let guard = GENERATED[..at]
+        .rfind("#if defined(__ANDROID__)")
+        .expect("an __ANDROID__ guard precedes it");
+    assert!(
+        !GENERATED[guard..at].contains("#endif"),
+        "genauth_android_init sits inside the __ANDROID__ guard"
+    );
+    assert!(
+        GENERATED.contains("#if defined(__ANDROID__)\n#include <jni.h>\n#endif"),
+        "jni.h is included on Android only"
+    );
+}
+
+#[test]
 fn header_declares_every_contract_function() {
     for name in [
         "genauth_exchange_code(",
@@ -50,6 +69,7 @@ fn header_declares_every_contract_function() {
         "genauth_client_free(",
         "genauth_string_free(",
         "genauth_version(",
+        "genauth_android_init(",
     ] {
         assert!(GENERATED.contains(name), "{name} missing from the header");
     }

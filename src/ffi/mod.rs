@@ -1,5 +1,7 @@
 //! The C ABI: argument checks, the panic boundary, JSON in and out. No protocol logic here.
 
+#[cfg(target_os = "android")]
+pub mod android;
 mod boundary;
 pub mod client;
 pub mod client_async;

@@ -1,5 +1,8 @@
 package io.libgenauth;
 
+import org.jetbrains.annotations.NotNull;
+import org.jetbrains.annotations.Nullable;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,28 +19,28 @@ public final class ExchangeOptions {
         this.nonce = nonce;
     }
 
-    public static ExchangeOptions none() {
+    public static @NotNull ExchangeOptions none() {
         return new ExchangeOptions(null, null);
     }
 
-    public static ExchangeOptions of(String codeVerifier, String nonce) {
+    public static @NotNull ExchangeOptions of(@Nullable String codeVerifier, @Nullable String nonce) {
         return new ExchangeOptions(codeVerifier, nonce);
     }
 
-    public ExchangeOptions withCodeVerifier(String codeVerifier) {
+    public @NotNull ExchangeOptions withCodeVerifier(@Nullable String codeVerifier) {
         return new ExchangeOptions(codeVerifier, nonce);
     }
 
-    public ExchangeOptions withNonce(String nonce) {
+    public @NotNull ExchangeOptions withNonce(@Nullable String nonce) {
         return new ExchangeOptions(codeVerifier, nonce);
     }
 
-    public String getCodeVerifier() { return codeVerifier; }
+    public @Nullable String getCodeVerifier() { return codeVerifier; }
 
-    public String getNonce() { return nonce; }
+    public @Nullable String getNonce() { return nonce; }
 
     /** {@code {"codeVerifier": ..., "nonce": ...}} with the keys that are set. */
-    public String toJson() {
+    public @NotNull String toJson() {
         Map<String, Object> m = new LinkedHashMap<String, Object>();
         m.put("codeVerifier", codeVerifier);
         m.put("nonce", nonce);

@@ -3,6 +3,9 @@ package io.libgenauth;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
 
+import org.jetbrains.annotations.NotNull;
+import org.jetbrains.annotations.Nullable;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -11,35 +14,38 @@ import java.util.concurrent.ForkJoinPool;
  * A long-lived client over {@code genauth_client}: the config validated once, its own
  * connection pool. Thread-safe; share one per app and close it when done.
  *
- * <p>Blocking calls ({@link #exchangeCode}, {@link #refresh}) wait for the reply or the
- * config's {@code timeoutMs}; keep them off UI threads. The {@code Async} variants return at once;
- * their futures are completed on the client's executor ({@link ForkJoinPool#commonPool()} unless
- * one is given, e.g. an Android main-thread executor), never on the library's own thread.
+ * <p>A login: {@link #authorizeUrl} gives the URL to open and the request to keep; the browser
+ * comes back to the redirect URI; {@link #exchangeCallback} checks that callback and exchanges
+ * its code. Then {@link #session} keeps the tokens fresh, {@link #userinfo}, {@link #revoke} and
+ * {@link #introspect} talk to the provider.
+ *
+ * <p>Blocking calls wait for the reply or the config's {@code timeoutMs}; keep them off UI
+ * threads. The {@code Async} variants return at once; their futures complete on the client's
+ * executor ({@link ForkJoinPool#commonPool()} unless one is given, e.g. an Android main-thread
+ * executor), never on the library's own thread. Cancelling such a future forgets the result;
+ * the request itself runs to its end.
  *
  * <p>{@link #close()} is idempotent. Calls already running when it is called finish normally;
  * the native client is released when the last of them returns. Later calls throw
- * {@link IllegalStateException}.
+ * {@link IllegalStateException}. Sessions made from the client keep working after it closes.
  */
 public final class GenAuthClient implements AutoCloseable {
     private final GenAuthLibrary lib;
     private final Executor executor;
-    private final Object lock = new Object();
-    private Pointer handle;   // null once released
-    private boolean closed;
-    private int inFlight;
+    private final NativeHandle handle;
 
     /** A client from a built config; futures complete on the common pool. */
-    public GenAuthClient(GenAuthConfig config) {
+    public GenAuthClient(@NotNull GenAuthConfig config) {
         this(config.toJson(), ForkJoinPool.commonPool());
     }
 
     /** A client from a built config; futures of the Async calls complete on {@code executor}. */
-    public GenAuthClient(GenAuthConfig config, Executor executor) {
+    public GenAuthClient(@NotNull GenAuthConfig config, @NotNull Executor executor) {
         this(config.toJson(), executor);
     }
 
     /** A client from a config document (JSON text). */
-    public GenAuthClient(String configJson) {
+    public GenAuthClient(@Nullable String configJson) {
         this(configJson, ForkJoinPool.commonPool());
     }
 
@@ -49,7 +55,7 @@ public final class GenAuthClient implements AutoCloseable {
      * @throws GenAuthException {@code invalid_config} (or {@code insecure_transport}, ...)
      *                          when the library refuses the config
      */
-    public GenAuthClient(String configJson, Executor executor) {
+    public GenAuthClient(@Nullable String configJson, @NotNull Executor executor) {
         if (executor == null) throw new NullPointerException("executor");
         this.lib = GenAuthNative.library();
         this.executor = executor;
@@ -59,125 +65,256 @@ public final class GenAuthClient implements AutoCloseable {
             throw Results.takeError(error.getValue());
         }
         GenAuthNative.take(error.getValue()); // NULL on success; freed should it ever be set
-        this.handle = client;
+        final GenAuthLibrary freeWith = lib;
+        this.handle = new NativeHandle("GenAuthClient", client, new NativeHandle.Free() {
+            @Override public void free(Pointer pointer) { freeWith.genauth_client_free(pointer); }
+        });
     }
 
+    Executor executor() {
+        return executor;
+    }
+
+    NativeHandle handle() {
+        return handle;
+    }
+
+    // --- the login ----------------------------------------------------------------------------
+
+    /**
+     * The URL that starts a login, at the authorization endpoint of the client's discovery
+     * (fetched on first use, within {@code timeoutMs}), with a fresh state, nonce and S256 PKCE
+     * pair. Keep the returned request until the callback. Needs {@code redirectUri}.
+     *
+     * @throws ConfigException {@code invalid_argument} for {@code prompt=none} with
+     *                         {@code offline_access}, or an extra parameter the library sets
+     * @throws CallbackException {@code issuer_mismatch} when discovery is another provider's
+     */
+    public @NotNull AuthorizeRequest authorizeUrl(@Nullable AuthorizeOptions options) {
+        final String json = options == null ? null : options.toJson();
+        Pointer client = handle.acquire();
+        try {
+            return Results.take(lib.genauth_client_authorize_url(client, json), Results.AUTHORIZE);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** {@link #authorizeUrl(AuthorizeOptions)} with the library's defaults (scope {@code openid profile}). */
+    public @NotNull AuthorizeRequest authorizeUrl() {
+        return authorizeUrl(null);
+    }
+
+    /**
+     * Checks the full URL the browser came back to (scheme, host, port and path of
+     * {@code redirectUri}, the login's state, RFC 9207's {@code iss}, {@code error=}) and returns
+     * its code. May fetch discovery once.
+     *
+     * @throws CallbackException {@code state_mismatch} or {@code issuer_mismatch}
+     * @throws OAuthException the callback's {@code error=} (e.g. {@code access_denied}), without HTTP status
+     * @throws ConfigException {@code invalid_argument}: not the redirect URI, no code, not a URL
+     */
+    public @NotNull Callback parseCallback(@Nullable String callbackUrl, @Nullable String expectedState) {
+        Pointer client = handle.acquire();
+        try {
+            return Results.take(lib.genauth_client_parse_callback(client, callbackUrl, expectedState),
+                    Results.CALLBACK);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * Finishes a login: {@link #parseCallback} with the request's state, then
+     * {@link #exchangeCode(String, ExchangeOptions)} with its verifier and nonce.
+     */
+    public @NotNull Tokens exchangeCallback(@Nullable String callbackUrl, @NotNull AuthorizeRequest request) {
+        Callback callback = parseCallback(callbackUrl, request.getState());
+        return exchangeCode(callback.getCode(), ExchangeOptions.of(request.getCodeVerifier(), request.getNonce()));
+    }
+
+    // --- tokens -------------------------------------------------------------------------------
+
     /** Exchanges the authorization code of a login that did not use PKCE. */
-    public Tokens exchangeCode(String code) {
+    public @NotNull Tokens exchangeCode(@Nullable String code) {
         return exchangeCode(code, (String) null);
     }
 
     /** Exchanges an authorization code; {@code codeVerifier} is null unless the login used PKCE. */
-    public Tokens exchangeCode(String code, String codeVerifier) {
-        Pointer client = acquire();
+    public @NotNull Tokens exchangeCode(@Nullable String code, @Nullable String codeVerifier) {
+        Pointer client = handle.acquire();
         try {
             return Results.take(lib.genauth_client_exchange_code(client, code, codeVerifier));
         } finally {
-            release();
+            handle.release();
         }
     }
 
     /** Exchanges an authorization code with a PKCE verifier and/or the login's nonce. */
-    public Tokens exchangeCode(String code, ExchangeOptions options) {
+    public @NotNull Tokens exchangeCode(@Nullable String code, @Nullable ExchangeOptions options) {
         String json = options == null ? null : options.toJson();
-        Pointer client = acquire();
+        Pointer client = handle.acquire();
         try {
             return Results.take(lib.genauth_client_exchange_code_with(client, code, json));
         } finally {
-            release();
+            handle.release();
         }
     }
 
     /** Exchanges a refresh token; store the result's refresh token when it has one (rotation). */
-    public Tokens refresh(String refreshToken) {
-        Pointer client = acquire();
+    public @NotNull Tokens refresh(@Nullable String refreshToken) {
+        Pointer client = handle.acquire();
         try {
             return Results.take(lib.genauth_client_refresh(client, refreshToken));
         } finally {
-            release();
+            handle.release();
         }
     }
 
+    /**
+     * A {@link Session} seeded with {@code tokens}: it hands out tokens that are still valid,
+     * refreshing through this client, one refresh at a time however many threads ask.
+     */
+    public @NotNull Session session(@NotNull Tokens tokens) {
+        return session(tokens.toJson());
+    }
+
+    /**
+     * A {@link Session} seeded with a token document or a whole result document (JSON), e.g.
+     * what {@link Tokens#toJson()} or {@link Session#tokens()} gave before.
+     *
+     * @throws ConfigException {@code invalid_argument} when it is no token document
+     */
+    public @NotNull Session session(@NotNull String tokensJson) {
+        return new Session(this, tokensJson);
+    }
+
+    // --- revocation, introspection, userinfo --------------------------------------------------
+
+    /**
+     * Revokes a token (RFC 7009); {@code tokenTypeHint} is null, {@code "access_token"} or
+     * {@code "refresh_token"}. Revoking a refresh token ends the grant. A token the provider did
+     * not know is no error.
+     */
+    public void revoke(@Nullable String token, @Nullable String tokenTypeHint) {
+        Pointer client = handle.acquire();
+        try {
+            Results.take(lib.genauth_client_revoke(client, token, tokenTypeHint), Results.OK);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** {@link #revoke(String, String)} without a hint. */
+    public void revoke(@Nullable String token) {
+        revoke(token, null);
+    }
+
+    /** Asks the provider about a token (RFC 7662): a revoked or expired one is inactive, not an error. */
+    public @NotNull Introspection introspect(@Nullable String token) {
+        Pointer client = handle.acquire();
+        try {
+            return Results.take(lib.genauth_client_introspect(client, token), Results.INTROSPECTION);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** The user's claims from the userinfo endpoint, with {@code accessToken} as Bearer credential. */
+    public @NotNull UserInfo userinfo(@Nullable String accessToken) {
+        Pointer client = handle.acquire();
+        try {
+            return Results.take(lib.genauth_client_userinfo(client, accessToken), Results.USERINFO);
+        } finally {
+            handle.release();
+        }
+    }
+
+    // --- the same without blocking ------------------------------------------------------------
+
+    private <T> CompletableFuture<T> async(Results.Parser<T> parser, final Call call) {
+        final Pointer client = handle.acquire();
+        try {
+            return AsyncCalls.submit(executor, parser, new AsyncCalls.Start() {
+                @Override
+                public int start(GenAuthLibrary.ResultCallback cb, Pointer userData) {
+                    return call.start(client, cb, userData);
+                }
+            });
+        } finally {
+            handle.release(); // the library copied everything and keeps its client alive itself
+        }
+    }
+
+    /** One {@code genauth_client_*_async} call on a client pointer. */
+    interface Call {
+        int start(Pointer client, GenAuthLibrary.ResultCallback cb, Pointer userData);
+    }
+
+    /** {@link #authorizeUrl(AuthorizeOptions)} without blocking (discovery may be fetched). */
+    public @NotNull CompletableFuture<AuthorizeRequest> authorizeUrlAsync(@Nullable AuthorizeOptions options) {
+        final String json = options == null ? null : options.toJson();
+        return async(Results.AUTHORIZE, (client, cb, ud) -> lib.genauth_client_authorize_url_async(client, json, cb, ud));
+    }
+
+    /** {@link #parseCallback(String, String)} without blocking (discovery may be fetched). */
+    public @NotNull CompletableFuture<Callback> parseCallbackAsync(@Nullable String callbackUrl,
+                                                                   @Nullable String expectedState) {
+        return async(Results.CALLBACK,
+                (client, cb, ud) -> lib.genauth_client_parse_callback_async(client, callbackUrl, expectedState, cb, ud));
+    }
+
+    /** {@link #exchangeCallback(String, AuthorizeRequest)} without blocking. */
+    public @NotNull CompletableFuture<Tokens> exchangeCallbackAsync(@Nullable String callbackUrl,
+                                                                    @NotNull AuthorizeRequest request) {
+        return parseCallbackAsync(callbackUrl, request.getState()).thenCompose(callback -> exchangeCodeAsync(
+                callback.getCode(), ExchangeOptions.of(request.getCodeVerifier(), request.getNonce())));
+    }
+
     /** {@link #exchangeCode(String)} without blocking. */
-    public CompletableFuture<Tokens> exchangeCodeAsync(String code) {
+    public @NotNull CompletableFuture<Tokens> exchangeCodeAsync(@Nullable String code) {
         return exchangeCodeAsync(code, (String) null);
     }
 
     /** {@link #exchangeCode(String, String)} without blocking. */
-    public CompletableFuture<Tokens> exchangeCodeAsync(String code, String codeVerifier) {
+    public @NotNull CompletableFuture<Tokens> exchangeCodeAsync(@Nullable String code, @Nullable String codeVerifier) {
         return exchangeCodeAsync(code, ExchangeOptions.of(codeVerifier, null));
     }
 
     /** {@link #exchangeCode(String, ExchangeOptions)} without blocking. */
-    public CompletableFuture<Tokens> exchangeCodeAsync(final String code, ExchangeOptions options) {
+    public @NotNull CompletableFuture<Tokens> exchangeCodeAsync(@Nullable String code, @Nullable ExchangeOptions options) {
         final String json = options == null ? null : options.toJson();
-        final Pointer client = acquire();
-        try {
-            return AsyncCalls.submit(executor, new AsyncCalls.Start() {
-                @Override
-                public int start(GenAuthLibrary.ResultCallback cb, Pointer userData) {
-                    return lib.genauth_client_exchange_code_async(client, code, json, cb, userData);
-                }
-            });
-        } finally {
-            release(); // the library copied everything and keeps its client alive itself
-        }
+        return async(Results.TOKENS, (client, cb, ud) -> lib.genauth_client_exchange_code_async(client, code, json, cb, ud));
     }
 
     /** {@link #refresh(String)} without blocking. */
-    public CompletableFuture<Tokens> refreshAsync(final String refreshToken) {
-        final Pointer client = acquire();
-        try {
-            return AsyncCalls.submit(executor, new AsyncCalls.Start() {
-                @Override
-                public int start(GenAuthLibrary.ResultCallback cb, Pointer userData) {
-                    return lib.genauth_client_refresh_async(client, refreshToken, cb, userData);
-                }
-            });
-        } finally {
-            release();
-        }
+    public @NotNull CompletableFuture<Tokens> refreshAsync(@Nullable String refreshToken) {
+        return async(Results.TOKENS, (client, cb, ud) -> lib.genauth_client_refresh_async(client, refreshToken, cb, ud));
+    }
+
+    /** {@link #revoke(String, String)} without blocking. */
+    public @NotNull CompletableFuture<Void> revokeAsync(@Nullable String token, @Nullable String tokenTypeHint) {
+        return async(Results.OK, (client, cb, ud) -> lib.genauth_client_revoke_async(client, token, tokenTypeHint, cb, ud));
+    }
+
+    /** {@link #introspect(String)} without blocking. */
+    public @NotNull CompletableFuture<Introspection> introspectAsync(@Nullable String token) {
+        return async(Results.INTROSPECTION, (client, cb, ud) -> lib.genauth_client_introspect_async(client, token, cb, ud));
+    }
+
+    /** {@link #userinfo(String)} without blocking. */
+    public @NotNull CompletableFuture<UserInfo> userinfoAsync(@Nullable String accessToken) {
+        return async(Results.USERINFO, (client, cb, ud) -> lib.genauth_client_userinfo_async(client, accessToken, cb, ud));
     }
 
     /** True once {@link #close()} was called. */
     public boolean isClosed() {
-        synchronized (lock) {
-            return closed;
-        }
+        return handle.isClosed();
     }
 
     /** Releases the native client (once; later calls do nothing). */
     @Override
     public void close() {
-        Pointer toFree = null;
-        synchronized (lock) {
-            if (closed) return;
-            closed = true;
-            if (inFlight == 0) {
-                toFree = handle;
-                handle = null;
-            }
-        }
-        if (toFree != null) lib.genauth_client_free(toFree);
-    }
-
-    private Pointer acquire() {
-        synchronized (lock) {
-            if (closed) throw new IllegalStateException("this GenAuthClient is closed");
-            inFlight++;
-            return handle;
-        }
-    }
-
-    private void release() {
-        Pointer toFree = null;
-        synchronized (lock) {
-            inFlight--;
-            if (inFlight == 0 && closed && handle != null) {
-                toFree = handle;
-                handle = null;
-            }
-        }
-        if (toFree != null) lib.genauth_client_free(toFree);
+        handle.close();
     }
 }

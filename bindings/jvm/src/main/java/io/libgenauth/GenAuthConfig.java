@@ -1,5 +1,8 @@
 package io.libgenauth;
 
+import org.jetbrains.annotations.NotNull;
+import org.jetbrains.annotations.Nullable;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,12 +26,12 @@ public final class GenAuthConfig {
         this.entries = new LinkedHashMap<String, Object>(entries);
     }
 
-    public static Builder builder() {
+    public static @NotNull Builder builder() {
         return new Builder();
     }
 
     /** The config document, e.g. {@code {"appId":"...","appSecret":"...","appHost":"..."}}. */
-    public String toJson() {
+    public @NotNull String toJson() {
         return Json.write(entries);
     }
 
@@ -40,6 +43,7 @@ public final class GenAuthConfig {
             b.append(sep).append(e.getKey()).append('=');
             if (e.getKey().equals("appSecret")) b.append("(hidden)");
             else if (e.getKey().equals("caCertPem")) b.append("(PEM)");
+            else if (e.getKey().equals("proxy")) b.append("(set)");
             else b.append(e.getValue());
             sep = ", ";
         }
@@ -57,36 +61,44 @@ public final class GenAuthConfig {
         }
 
         /** {@code appId}: the client_id. Required. */
-        public Builder appId(String appId) { return set("appId", appId); }
+        public @NotNull Builder appId(@Nullable String appId) { return set("appId", appId); }
 
         /** {@code appSecret}: required unless the auth method is {@code none}. */
-        public Builder appSecret(String appSecret) { return set("appSecret", appSecret); }
+        public @NotNull Builder appSecret(@Nullable String appSecret) { return set("appSecret", appSecret); }
 
         /** {@code appHost}, e.g. {@code https://your-app.genauth.ai}. Required. */
-        public Builder appHost(String appHost) { return set("appHost", appHost); }
+        public @NotNull Builder appHost(@Nullable String appHost) { return set("appHost", appHost); }
 
         /** {@code redirectUri}: must equal the login request's. Required for code exchange. */
-        public Builder redirectUri(String redirectUri) { return set("redirectUri", redirectUri); }
+        public @NotNull Builder redirectUri(@Nullable String redirectUri) { return set("redirectUri", redirectUri); }
 
         /** {@code client_secret_post} (default), {@code client_secret_basic} or {@code none}. */
-        public Builder tokenEndPointAuthMethod(String method) { return set("tokenEndPointAuthMethod", method); }
+        public @NotNull Builder tokenEndPointAuthMethod(@Nullable String method) { return set("tokenEndPointAuthMethod", method); }
 
         /** {@code oidc} (default) or {@code oauth}: the endpoints' path prefix. */
-        public Builder protocol(String protocol) { return set("protocol", protocol); }
+        public @NotNull Builder protocol(@Nullable String protocol) { return set("protocol", protocol); }
 
         /** Deadline for the whole call, 1..300000 ms (default 10000). */
-        public Builder timeoutMs(Integer timeoutMs) { return set("timeoutMs", timeoutMs); }
+        public @NotNull Builder timeoutMs(@Nullable Integer timeoutMs) { return set("timeoutMs", timeoutMs); }
 
         /** Extra trusted root certificate(s), PEM, added to the OS trust store. */
-        public Builder caCertPem(String pem) { return set("caCertPem", pem); }
+        public @NotNull Builder caCertPem(@Nullable String pem) { return set("caCertPem", pem); }
 
         /** Verify every id_token (default true). */
-        public Builder validateIdToken(Boolean validate) { return set("validateIdToken", validate); }
+        public @NotNull Builder validateIdToken(@Nullable Boolean validate) { return set("validateIdToken", validate); }
 
         /** Leeway for id_token times, 0..600 s (default 60). */
-        public Builder clockSkewSeconds(Integer seconds) { return set("clockSkewSeconds", seconds); }
+        public @NotNull Builder clockSkewSeconds(@Nullable Integer seconds) { return set("clockSkewSeconds", seconds); }
 
-        public GenAuthConfig build() {
+        /**
+         * {@code proxy}: {@code "none"} (always direct) or an absolute {@code http://} or
+         * {@code https://} proxy URL for {@code https://} requests; unset, the standard
+         * {@code HTTPS_PROXY}/{@code ALL_PROXY}/{@code NO_PROXY} variables apply. Loopback is
+         * never proxied.
+         */
+        public @NotNull Builder proxy(@Nullable String proxy) { return set("proxy", proxy); }
+
+        public @NotNull GenAuthConfig build() {
             return new GenAuthConfig(entries);
         }
     }

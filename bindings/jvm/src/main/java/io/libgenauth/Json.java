@@ -68,17 +68,38 @@ final class Json {
         return value; // String, Boolean, Double
     }
 
-    /** A JSON object text of the non-null entries, in order. */
+    /** A JSON object text of the non-null entries, in order (nested maps and lists included). */
     static String write(Map<String, ?> entries) {
         JSONObject object = new JSONObject();
         try {
             for (Map.Entry<String, ?> e : entries.entrySet()) {
-                if (e.getValue() != null) object.put(e.getKey(), e.getValue());
+                if (e.getValue() != null) object.put(e.getKey(), toJson(e.getValue()));
             }
         } catch (JSONException e) {
             throw new IllegalArgumentException("value not representable in JSON", e);
         }
         return object.toString();
+    }
+
+    /**
+     * Maps and lists as JSONObject and JSONArray, by hand: Android's org.json does not wrap
+     * them in {@code put}. A null inside a map or list is JSON null.
+     */
+    private static Object toJson(Object value) throws JSONException {
+        if (value == null) return JSONObject.NULL;
+        if (value instanceof Map) {
+            JSONObject object = new JSONObject();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+                object.put(String.valueOf(e.getKey()), toJson(e.getValue()));
+            }
+            return object;
+        }
+        if (value instanceof List) {
+            JSONArray array = new JSONArray();
+            for (Object item : (List<?>) value) array.put(toJson(item));
+            return array;
+        }
+        return value;
     }
 
     static String string(Map<String, Object> map, String key) {

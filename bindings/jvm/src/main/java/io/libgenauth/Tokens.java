@@ -1,5 +1,8 @@
 package io.libgenauth;
 
+import org.jetbrains.annotations.NotNull;
+import org.jetbrains.annotations.Nullable;
+
 import java.util.Collections;
 import java.util.Map;
 
@@ -17,34 +20,47 @@ public final class Tokens {
     }
 
     /** {@code access_token}. */
-    public String getAccessToken() { return Json.string(raw, "access_token"); }
+    public @Nullable String getAccessToken() { return Json.string(raw, "access_token"); }
 
     /** {@code token_type}, normally {@code "Bearer"}. */
-    public String getTokenType() { return Json.string(raw, "token_type"); }
+    public @Nullable String getTokenType() { return Json.string(raw, "token_type"); }
 
     /** {@code expires_in} in seconds (a server's {@code expire_in} is renamed), or null. */
-    public Long getExpiresIn() { return Json.number(raw, "expires_in"); }
+    public @Nullable Long getExpiresIn() { return Json.number(raw, "expires_in"); }
 
     /** {@code expires_at}: Unix seconds of receipt plus {@code expires_in}, or null. */
-    public Long getExpiresAt() { return Json.number(raw, "expires_at"); }
+    public @Nullable Long getExpiresAt() { return Json.number(raw, "expires_at"); }
 
     /** {@code refresh_token}, or null. After a refresh, store this one when it is set (rotation). */
-    public String getRefreshToken() { return Json.string(raw, "refresh_token"); }
+    public @Nullable String getRefreshToken() { return Json.string(raw, "refresh_token"); }
 
     /** {@code id_token}, or null. */
-    public String getIdToken() { return Json.string(raw, "id_token"); }
+    public @Nullable String getIdToken() { return Json.string(raw, "id_token"); }
 
     /** {@code scope}, or null. */
-    public String getScope() { return Json.string(raw, "scope"); }
+    public @Nullable String getScope() { return Json.string(raw, "scope"); }
 
     /** The verified id_token payload ({@code id_token_claims}); empty when none was verified. */
-    public Map<String, Object> getIdTokenClaims() {
+    public @NotNull Map<String, Object> getIdTokenClaims() {
         Map<String, Object> claims = Json.object(raw, "id_token_claims");
         return claims == null ? Collections.<String, Object>emptyMap() : claims;
     }
 
     /** Every field as the library returned it, unmodifiable. */
-    public Map<String, Object> getRaw() { return raw; }
+    public @NotNull Map<String, Object> getRaw() { return raw; }
+
+    /**
+     * The whole {@code tokens} object as JSON, e.g. to persist it (it holds the tokens: keep it
+     * in encrypted storage); {@link GenAuthClient#session(String)} and {@link #fromJson} read it back.
+     */
+    public @NotNull String toJson() { return Json.write(raw); }
+
+    /** Tokens from a {@code tokens} object or a whole result document ({@code {"ok": true, "tokens": ...}}). */
+    public static @NotNull Tokens fromJson(@NotNull String json) {
+        Map<String, Object> doc = Json.parseObject(json);
+        Map<String, Object> inner = Boolean.TRUE.equals(doc.get("ok")) ? Json.object(doc, "tokens") : null;
+        return new Tokens(inner != null ? inner : doc);
+    }
 
     @Override
     public String toString() {

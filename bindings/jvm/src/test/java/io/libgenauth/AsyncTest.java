@@ -101,4 +101,38 @@ class AsyncTest {
             assertNotNull(f.orTimeout(20, TimeUnit.SECONDS).join().getAccessToken());
         }
     }
+
+    @Test
+    void cancellingAFutureForgetsItsCallAndTheCallbackStillFreesTheResult() throws Exception {
+        // A server that accepts and never answers: the call stays in flight until its timeout.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) held.add(silent.accept());
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            GenAuthConfig config = GenAuthConfig.builder().appId("app-post").appSecret("app-post-secret")
+                    .appHost("http://127.0.0.1:" + silent.getLocalPort()).timeoutMs(2000).build();
+            try (GenAuthClient client = new GenAuthClient(config)) {
+                int pending = AsyncCalls.pendingCount();
+                long delivered = AsyncCalls.deliveredCount();
+                CompletableFuture<Introspection> call = client.introspectAsync("some-token");
+                Thread.sleep(200);
+                assertEquals(pending + 1, AsyncCalls.pendingCount());
+                assertTrue(call.cancel(true));
+                assertEquals(pending, AsyncCalls.pendingCount(), "the receiver is forgotten at once");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (AsyncCalls.deliveredCount() == delivered && System.nanoTime() < deadline) Thread.sleep(50);
+                Thread.sleep(300);
+                assertEquals(delivered + 1, AsyncCalls.deliveredCount(), "the callback ran once and freed its document");
+            } finally {
+                for (java.net.Socket s : held) s.close();
+            }
+        }
+    }
 }

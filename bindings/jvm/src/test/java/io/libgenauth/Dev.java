@@ -19,8 +19,8 @@ import org.json.JSONArray;
 import org.json.JSONObject;
 
 /** The development provider: its URL, headless logins, the request log, PKCE helpers. */
-final class Dev {
-    static final String REDIRECT_URI = "http://127.0.0.1:8976/callback";
+public final class Dev {
+    public static final String REDIRECT_URI = "http://127.0.0.1:8976/callback";
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -28,7 +28,7 @@ final class Dev {
     private Dev() {}
 
     /** GENAUTH_DEV_URL, or the calling test is skipped. */
-    static String url() {
+    public static String url() {
         String url = System.getenv("GENAUTH_DEV_URL");
         assumeTrue(url != null && !url.isEmpty(),
                 "GENAUTH_DEV_URL is unset: run under scripts/with-devprovider");
@@ -71,6 +71,33 @@ final class Dev {
             throw new AssertionError("dev login failed: HTTP " + r.statusCode() + " " + r.body());
         }
         return new JSONObject(r.body());
+    }
+
+    /**
+     * Drives a complete authorize URL (e.g. one the library built) through the headless login:
+     * {@code {"code", "state", "iss", "callback_url"}}. A login ending in an error callback
+     * answers HTTP 500 with the {@code callback_url} carrying {@code error=}: returned as is.
+     */
+    public static JSONObject loginUrl(String authorizeUrl) {
+        HttpResponse<String> r = get("/dev/login?authorize_url="
+                + URLEncoder.encode(authorizeUrl, StandardCharsets.UTF_8));
+        JSONObject body = new JSONObject(r.body());
+        if (r.statusCode() == 200 || (r.statusCode() == 500 && body.has("callback_url"))) return body;
+        throw new AssertionError("dev login failed: HTTP " + r.statusCode() + " " + r.body());
+    }
+
+    /** How many refresh_token grants {@code clientId} sent to the token endpoint so far. */
+    public static int refreshGrants(String clientId) {
+        JSONArray all = new JSONArray(get("/dev/requests").body());
+        int n = 0;
+        for (int i = 0; i < all.length(); i++) {
+            JSONObject r = all.getJSONObject(i);
+            if ("/oidc/token".equals(r.optString("path")) && "refresh_token".equals(r.optString("grant_type"))
+                    && clientId.equals(r.optString("client_id"))) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The provider's summary of the last token-endpoint request. */
