@@ -991,6 +991,33 @@ auto take(char* document, Parse parse) -> decltype(parse(std::string_view())) {
 
 inline Result<Tokens> take_result(char* document) { return take(document, parse_result); }
 
+// A non-blocking call in flight: the callback and how to read its document. Deleted by the
+// library's one callback, or at once when the call was not accepted.
+template <typename T, typename Parse>
+struct Pending {
+    std::function<void(Result<T>)> on_result;
+    Parse parse;
+
+    static void deliver(void* user_data, char* result_json) noexcept {
+        std::unique_ptr<Pending> self(static_cast<Pending*>(user_data));
+        Result<T> result = take(result_json, self->parse);
+        if (self->on_result) self->on_result(std::move(result));
+    }
+};
+
+// Starts a non-blocking call: `start(callback, user_data)` is the C function's call. True when
+// accepted (on_result then runs exactly once, on a library thread).
+template <typename T, typename Parse, typename Start>
+bool start_async(std::function<void(Result<T>)> on_result, Parse parse, Start start) {
+    if (!on_result) return false;
+    auto* pending = new Pending<T, Parse>{std::move(on_result), parse};
+    if (start(&Pending<T, Parse>::deliver, static_cast<void*>(pending)) != 0) {
+        delete pending; // not accepted: the callback will never run
+        return false;
+    }
+    return true;
+}
+
 // An error document of genauth_client_new / genauth_session_new: a result document, or
 // (tolerated) a bare error object.
 inline Error take_error(char* document) {
@@ -1317,6 +1344,71 @@ public:
         return true;
     }
 
+    // Non-blocking variants of the other calls, with the same rules as refresh_async: true when
+    // accepted (on_result then runs exactly once, on a library thread, errors included).
+    [[nodiscard]] bool revoke_async(std::string_view token,
+                                    std::optional<std::string_view> token_type_hint,
+                                    std::function<void(Result<void>)> on_result) const {
+        auto t = detail::c_arg(token);
+        std::optional<std::string> hint;
+        if (token_type_hint) {
+            hint = detail::c_arg(*token_type_hint);
+            if (!hint) return false;
+        }
+        if (!t) return false;
+        return detail::start_async<void>(std::move(on_result), detail::parse_ok,
+                                         [&](genauth_callback cb, void* ud) {
+                                             return genauth_client_revoke_async(
+                                                 handle_, t->c_str(), detail::c_str_or_null(hint),
+                                                 cb, ud);
+                                         });
+    }
+
+    [[nodiscard]] bool introspect_async(std::string_view token,
+                                        std::function<void(Result<Introspection>)> on_result) const {
+        auto t = detail::c_arg(token);
+        if (!t) return false;
+        return detail::start_async<Introspection>(
+            std::move(on_result), detail::parse_introspection, [&](genauth_callback cb, void* ud) {
+                return genauth_client_introspect_async(handle_, t->c_str(), cb, ud);
+            });
+    }
+
+    [[nodiscard]] bool userinfo_async(std::string_view access_token,
+                                      std::function<void(Result<UserInfo>)> on_result) const {
+        auto t = detail::c_arg(access_token);
+        if (!t) return false;
+        return detail::start_async<UserInfo>(
+            std::move(on_result), detail::parse_userinfo, [&](genauth_callback cb, void* ud) {
+                return genauth_client_userinfo_async(handle_, t->c_str(), cb, ud);
+            });
+    }
+
+    [[nodiscard]] bool authorize_url_async(
+        const AuthorizeOptions& options,
+        std::function<void(Result<AuthorizeRequest>)> on_result) const {
+        auto opts = detail::c_arg(options.to_json());
+        if (!opts) return false;
+        return detail::start_async<AuthorizeRequest>(
+            std::move(on_result), detail::parse_authorize, [&](genauth_callback cb, void* ud) {
+                return genauth_client_authorize_url_async(handle_, opts->c_str(), cb, ud);
+            });
+    }
+
+    [[nodiscard]] bool parse_callback_async(
+        std::string_view callback_url, std::string_view expected_state,
+        std::function<void(Result<genauth::Callback>)> on_result) const {
+        auto url = detail::c_arg(callback_url);
+        auto state = detail::c_arg(expected_state);
+        if (!url || !state) return false;
+        return detail::start_async<genauth::Callback>(
+            std::move(on_result), detail::parse_callback_result,
+            [&](genauth_callback cb, void* ud) {
+                return genauth_client_parse_callback_async(handle_, url->c_str(), state->c_str(),
+                                                           cb, ud);
+            });
+    }
+
 #if GENAUTH_EXCEPTIONS
     // Throwing twins: the value, or throw the genauth::Error.
     static Client create_or_throw(std::string_view config_json) {
@@ -1425,6 +1517,16 @@ public:
     // Blocks while a refresh runs.
     Result<Tokens> fresh_tokens(std::uint32_t min_valid_seconds = 60) const {
         return detail::take_result(genauth_session_fresh_tokens(handle_, min_valid_seconds));
+    }
+
+    // fresh_tokens without blocking: true when accepted (on_result then runs exactly once, on a
+    // library thread). The session may be destroyed while the call is in flight.
+    [[nodiscard]] bool fresh_tokens_async(std::uint32_t min_valid_seconds,
+                                          std::function<void(Result<Tokens>)> on_result) const {
+        return detail::start_async<Tokens>(
+            std::move(on_result), detail::parse_result, [&](genauth_callback cb, void* ud) {
+                return genauth_session_fresh_tokens_async(handle_, min_valid_seconds, cb, ud);
+            });
     }
 
     // The held tokens, for the app to persist (a refresh may have replaced the refresh token);

@@ -914,6 +914,53 @@ TEST(async_exchange_with_options_and_refresh) {
     EXPECT(!client.exchange_code_async("code", genauth::ExchangeOptions{}, Client::Callback()));
 }
 
+// Waits for a non-blocking call's result.
+template <typename T>
+static Result<T> await_result(const std::function<bool(std::function<void(Result<T>)>)>& start) {
+    auto done = std::make_shared<std::promise<Result<T>>>();
+    std::future<Result<T>> future = done->get_future();
+    if (!start([done](Result<T> r) { done->set_value(std::move(r)); }))
+        return genauth::Result<T>(genauth::Error("internal", "not accepted"));
+    if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready)
+        return genauth::Result<T>(genauth::Error("timeout", "no callback"));
+    return future.get();
+}
+
+TEST(every_call_has_a_non_blocking_form) {
+    Client client = dev_client("app-public");
+    Result<AuthorizeRequest> request = await_result<AuthorizeRequest>(
+        [&](auto cb) { return client.authorize_url_async(scope(offline_scope), cb); });
+    CHECK_OK(request);
+    std::string callback_url = browser_signs_in(request->url);
+    Result<genauth::Callback> callback = await_result<genauth::Callback>(
+        [&](auto cb) { return client.parse_callback_async(callback_url, request->state, cb); });
+    CHECK_OK(callback);
+    Result<genauth::Callback> forged = await_result<genauth::Callback>(
+        [&](auto cb) { return client.parse_callback_async(callback_url, "another-state", cb); });
+    CHECK(!forged.ok());
+    EXPECT_EQ(forged.error().code, std::string("state_mismatch"));
+    Result<Tokens> tokens =
+        client.exchange_code(callback->code, {request->code_verifier, request->nonce});
+    CHECK_OK(tokens);
+
+    Result<genauth::Session> session = client.session(*tokens);
+    CHECK_OK(session);
+    Result<Tokens> fresh = await_result<Tokens>(
+        [&](auto cb) { return session->fresh_tokens_async(60, cb); });
+    CHECK_OK(fresh);
+    Result<genauth::UserInfo> user = await_result<genauth::UserInfo>(
+        [&](auto cb) { return client.userinfo_async(fresh->access_token, cb); });
+    CHECK_OK(user);
+    Result<void> revoked = await_result<void>([&](auto cb) {
+        return client.revoke_async(*fresh->refresh_token, std::string_view("refresh_token"), cb);
+    });
+    EXPECT(revoked.ok());
+    Result<genauth::Introspection> after = await_result<genauth::Introspection>(
+        [&](auto cb) { return client.introspect_async(*fresh->refresh_token, cb); });
+    CHECK_OK(after);
+    EXPECT(!after->active);
+}
+
 // ---- the config builder against the library ----------------------------------------------------
 
 // The first certificate of the system's bundle, or empty.
