@@ -2,9 +2,7 @@
 //! two NULs into callback URL, expected state and options JSON. Never a panic.
 #![no_main]
 
-use genauth::core::AuthorizeOptions;
-use genauth::core::parse_callback;
-use genauth::core::ExchangeOptions;
+use genauth::core::{parse_callback, AuthorizeOptions, CallbackExpectations, ExchangeOptions};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,7 +15,13 @@ fuzz_target!(|data: &[u8]| {
         parts.next().unwrap_or(""),
         parts.next().unwrap_or(""),
     );
-    match parse_callback(url, state, "https://x.genauth.ai/oidc") {
+    let expected = CallbackExpectations {
+        state,
+        issuer: "https://x.genauth.ai/oidc",
+        redirect_uri: Some("https://app.example/cb"),
+        iss_required: state.len() % 2 == 0,
+    };
+    match parse_callback(url, &expected) {
         Ok(cb) => assert!(!cb.code.is_empty() && cb.state == state),
         Err(e) => assert!(matches!(
             e.code(),

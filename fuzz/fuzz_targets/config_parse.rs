@@ -2,8 +2,8 @@
 //! `insecure_transport`; a config it accepts keeps its invariants.
 #![no_main]
 
-use genauth::core::{testing::is_loopback, AuthMethod};
 use genauth::core::Config;
+use genauth::core::{testing::is_loopback, AuthMethod};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
                 matches!(e.code(), "invalid_config" | "insecure_transport"),
                 "{e:?}"
             );
-            let _ = e.to_json();
+            let _ = e.to_string();
         }
     }
 });

@@ -9,6 +9,13 @@ use genauth::core::testing::parse_metadata;
 use genauth::core::testing::{parse_json_reply, parse_token_reply};
 use libfuzzer_sys::fuzz_target;
 
+fn config() -> genauth::core::Config {
+    genauth::core::Config::from_json(
+        r#"{"appId":"a","appSecret":"secret-123","appHost":"https://x.genauth.ai"}"#,
+    )
+    .expect("a valid config")
+}
+
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {
         return;
@@ -19,16 +26,15 @@ fuzz_target!(|data: &[u8]| {
     match parse_token_reply(status, body, at) {
         Ok(tokens) => {
             assert!((200..300).contains(&status));
-            assert!(tokens["access_token"]
-                .as_str()
-                .is_some_and(|s| !s.is_empty()));
+            assert!(!tokens.access_token.is_empty());
+            let _ = tokens.to_object();
         }
         Err(e) => {
             assert!(matches!(
                 e.code(),
                 "oauth_error" | "http_status" | "invalid_response"
             ));
-            let _ = e.to_json();
+            let _ = (e.to_string(), e.oauth_error_description());
         }
     }
     if let Err(e) = parse_json_reply(status, body) {
@@ -37,7 +43,9 @@ fuzz_target!(|data: &[u8]| {
             "oauth_error" | "http_status" | "invalid_response"
         ));
     }
-    if let Ok(m) = parse_metadata(status, body) {
-        assert!(!m.issuer.is_empty());
+    if let Ok(m) = parse_metadata(&config(), status, body) {
+        // Whatever it says, a document is only accepted for appHost's issuer and origin.
+        assert_eq!(m.issuer, "https://x.genauth.ai/oidc");
+        assert_eq!(m.token_endpoint.origin(), m.jwks_uri.origin());
     }
 });
