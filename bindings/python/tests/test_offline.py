@@ -133,7 +133,10 @@ def test_every_header_function_is_declared() -> None:
     header = Path(__file__).resolve().parents[3] / "include" / "genauth.h"
     if not header.is_file():
         pytest.skip("the C header is not next to these tests")
-    declared = set(re.findall(r"\b(genauth_[a-z_]+)\(", header.read_text()))
+    # Functions declared for one platform only (Android's TLS initialisation) are not this
+    # binding's to call.
+    text = re.sub(r"#if defined\(__\w+__\).*?#endif", " ", header.read_text(), flags=re.S)
+    declared = set(re.findall(r"\b(genauth_[a-z_]+)\(", text))
     assert declared == set(EXPORTS)
 
 
