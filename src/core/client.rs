@@ -71,18 +71,20 @@ impl ExchangeOptions {
 
 /// What the id_token of one token call must say besides the usual claims.
 #[derive(Clone, Copy, Default)]
-struct IdTokenChecks<'a> {
+pub(crate) struct IdTokenChecks<'a> {
     /// The login's nonce (code exchange).
-    nonce: Option<&'a str>,
+    pub(crate) nonce: Option<&'a str>,
     /// The user the refreshed tokens belong to (refresh).
-    subject: Option<&'a str>,
+    pub(crate) subject: Option<&'a str>,
 }
 
 #[derive(Clone)]
 pub struct Client {
-    config: Config,
-    http: reqwest::Client,
+    pub(crate) config: Config,
+    pub(crate) http: reqwest::Client,
     provider: Arc<ProviderCache>,
+    /// The polling intervals of this client's device authorizations (RFC 8628).
+    pub(crate) devices: Arc<super::grants::DeviceIntervals>,
 }
 
 impl std::fmt::Debug for Client {
@@ -112,6 +114,7 @@ impl Client {
             config,
             http,
             provider,
+            devices: Arc::default(),
         }
     }
 
@@ -167,7 +170,7 @@ impl Client {
             .await
     }
 
-    async fn token_call(
+    pub(crate) async fn token_call(
         &self,
         grant: Grant<'_>,
         checks: IdTokenChecks<'_>,
@@ -311,7 +314,7 @@ impl Client {
     }
 
     /// Discovery for the login helpers: only the `oidc` protocol's endpoints are discovered.
-    async fn oidc_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>, Error> {
+    pub(crate) async fn oidc_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>, Error> {
         match self.config.protocol {
             Protocol::Oidc => self.provider.metadata(&self.http, &self.config).await,
             Protocol::OAuth => Ok(None),
@@ -412,7 +415,7 @@ impl Client {
 
     /// The discovery document's endpoint when discovery works, else GenAuth's documented path;
     /// an untrusted discovery document is the error, and nothing is sent.
-    async fn discovered_endpoint(
+    pub(crate) async fn discovered_endpoint(
         &self,
         pick: impl Fn(&ProviderMetadata) -> Option<url::Url>,
         documented_path: &str,
@@ -424,7 +427,7 @@ impl Client {
     /// Runs a call under `timeoutMs` and removes `secrets` from its error. The deadline bounds
     /// the whole call, not each socket operation: a server trickling one byte a second must not
     /// keep the caller waiting forever.
-    async fn guarded<T>(
+    pub(crate) async fn guarded<T>(
         &self,
         secrets: &Secrets,
         call: impl std::future::Future<Output = Result<T, Error>>,
@@ -434,7 +437,7 @@ impl Client {
     }
 
     /// `guarded` with a deadline shared by several steps of one call.
-    async fn guarded_until<T>(
+    pub(crate) async fn guarded_until<T>(
         &self,
         deadline: tokio::time::Instant,
         secrets: &Secrets,

@@ -52,6 +52,12 @@ pub enum Error {
     ReentrantCall,
     /// A bug was caught at the boundary.
     Internal(String),
+    /// A device poll's window ended while the provider still said `authorization_pending`.
+    AuthorizationPending { waited_seconds: u32 },
+    /// A loopback login saw no callback within its timeout.
+    LoginTimeout { timeout_seconds: u64 },
+    /// No browser could be opened, and the caller gave no function to hand the URL to.
+    BrowserFailed(String),
     /// The provider accepted the grant, then the call failed (id_token verification, the
     /// deadline): `cause` is the failure, `refresh_token` the one the reply carried, which may be
     /// a rotated one that the caller must keep — the old one may already be dead.
@@ -103,6 +109,9 @@ impl Error {
             Error::NoRefreshToken => ErrorCode::NoRefreshToken,
             Error::ReentrantCall => ErrorCode::ReentrantCall,
             Error::Internal(_) => ErrorCode::Internal,
+            Error::AuthorizationPending { .. } => ErrorCode::AuthorizationPending,
+            Error::LoginTimeout { .. } => ErrorCode::LoginTimeout,
+            Error::BrowserFailed(_) => ErrorCode::BrowserFailed,
             Error::AfterGrant { .. } => unreachable!("cause() unwraps AfterGrant"),
         }
     }
@@ -218,6 +227,15 @@ impl fmt::Display for Error {
                 "a blocking call was made from a library callback thread; use the _async functions there",
             ),
             Error::Internal(m) => write!(f, "internal error (a bug in libgenauth): {m}"),
+            Error::AuthorizationPending { waited_seconds } => write!(
+                f,
+                "the user has not approved the device yet (waited {waited_seconds} s); poll again"
+            ),
+            Error::LoginTimeout { timeout_seconds } => write!(
+                f,
+                "no login callback reached the loopback listener within {timeout_seconds} s"
+            ),
+            Error::BrowserFailed(m) => write!(f, "could not open a browser: {m}"),
             Error::AfterGrant { cause, .. } => cause.fmt(f),
         }
     }

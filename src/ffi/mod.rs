@@ -6,6 +6,7 @@ mod boundary;
 pub mod client;
 pub mod client_async;
 mod document;
+pub mod grants;
 pub mod login;
 pub mod oneshot;
 pub mod session;

@@ -38,6 +38,8 @@ from .errors import (
     OAuthError,
     ProviderError,
     SessionError,
+    PendingError,
+    LoginError,
 )
 from .login import AuthorizeRequest, build_authorize_url, parse_callback
 from .session import AsyncSession, Session, TokensLike
@@ -67,6 +69,8 @@ __all__ = [
     "IdTokenError",
     "CallbackError",
     "SessionError",
+    "PendingError",
+    "LoginError",
     "InternalError",
     "LibraryNotFoundError",
 ]

@@ -132,6 +132,17 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.genauth_session_fresh_tokens_async.argtypes = [SessionPointer, c_uint32, CALLBACK, c_void_p]
     lib.genauth_session_fresh_tokens_async.restype = c_int32
 
+    lib.genauth_client_credentials.argtypes = [ClientPointer, c_char_p]
+    lib.genauth_client_credentials.restype = c_void_p
+    lib.genauth_client_credentials_async.argtypes = [ClientPointer, c_char_p, CALLBACK, c_void_p]
+    lib.genauth_client_credentials_async.restype = c_int32
+    lib.genauth_client_logout_url.argtypes = [ClientPointer, c_char_p]
+    lib.genauth_client_logout_url.restype = c_void_p
+    lib.genauth_client_device_start.argtypes = [ClientPointer, c_char_p]
+    lib.genauth_client_device_start.restype = c_void_p
+    lib.genauth_client_device_poll.argtypes = [ClientPointer, c_char_p, c_uint32]
+    lib.genauth_client_device_poll.restype = c_void_p
+
     lib.genauth_string_free.argtypes = [c_void_p]
     lib.genauth_string_free.restype = None
     # A static string that is never freed: c_char_p (a copy into bytes) is right here.
