@@ -134,6 +134,16 @@ typedef struct genauth_session genauth_session;
  */
 typedef void (*genauth_callback)(void *user_data, char *result_json);
 
+/*
+ Receives one log message: `user_data` as registered, the level (1 error, 2 warn, 3 info,
+ 4 debug, 5 trace) and one line of UTF-8 text, valid only during the call (copy it to keep it).
+
+ Messages are already redacted: no client secret, code, verifier or token reaches it. It runs
+ on whichever thread logs (the caller's or a library thread), possibly on several at once,
+ and must return quickly; a blocking `genauth_*` call made from it may be `reentrant_call`.
+ */
+typedef void (*genauth_log_fn)(void *user_data, int32_t level, const char *message);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -483,6 +493,22 @@ char *genauth_client_device_start(const struct genauth_client *client, const cha
 char *genauth_client_device_poll(const struct genauth_client *client,
                                  const char *device_code,
                                  uint32_t max_wait_seconds);
+
+/*
+ Sets the one process-wide log callback: messages up to `max_level` (1 error … 5 trace) go
+ to `fn`, with `user_data`. At level 4 and above each HTTP exchange is logged: method, URL
+ without query, status (or error code) and duration.
+
+ A NULL `fn`, or `max_level` below 1, turns logging off. The new callback replaces the
+ previous one at once; a message already being delivered on another thread may still reach
+ the previous one, so keep its `user_data` valid for the life of the process (the library
+ keeps a few bytes per registration for that reason). Safe to call from any thread, and in a
+ forked child.
+
+ # Safety
+ `fn` is NULL or a function safe to call from any thread, concurrently, with `user_data`.
+ */
+void genauth_set_log_callback(genauth_log_fn fn, void *user_data, int32_t max_level);
 
 /*
  Builds the URL that starts a login, with a fresh `state`, `nonce` and S256 PKCE pair from the

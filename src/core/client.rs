@@ -448,7 +448,14 @@ impl Client {
             .unwrap_or(Err(Error::Timeout {
                 timeout_ms: self.config.timeout_ms(),
             }))
-            .map_err(|e| e.redact(secrets))
+            .map_err(|e| {
+                let e = e.redact(secrets);
+                if super::log::enabled(super::log::Level::Info) {
+                    let message = format!("call failed: {}: {e}", e.code());
+                    super::log::emit(super::log::Level::Info, secrets, &message);
+                }
+                e
+            })
     }
 }
 

@@ -10,6 +10,7 @@ use url::Url;
 
 use super::client::{Client, IdTokenChecks};
 use super::error::Error;
+use super::log;
 use super::redact::Secrets;
 use super::token_reply::parse_json_reply;
 use super::token_request::{authenticated_post, Grant};
@@ -333,6 +334,20 @@ impl Client {
                     }
                     pace.next_at = Instant::now() + pace.interval;
                     self.devices.remember(device_code, pace);
+                    let what = if slow_down {
+                        "slow_down"
+                    } else {
+                        "authorization_pending"
+                    };
+                    let message = format!(
+                        "device poll: {what}; next poll in {} s",
+                        pace.interval.as_secs()
+                    );
+                    log::emit(
+                        log::Level::Trace,
+                        &Secrets::new().with(Some(device_code)),
+                        &message,
+                    );
                 }
                 None => {
                     // Tokens, or an end (access_denied, expired_token, ...): the code is spent.

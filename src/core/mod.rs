@@ -38,6 +38,7 @@ pub(crate) mod error;
 pub(crate) mod error_code;
 pub(crate) mod grants;
 pub(crate) mod id_token;
+pub mod log;
 pub(crate) mod provider;
 pub(crate) mod proxy;
 pub(crate) mod redact;

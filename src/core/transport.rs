@@ -7,7 +7,9 @@ use url::Url;
 
 use super::config::ProxySetting;
 use super::error::Error;
+use super::log;
 use super::proxy::Route;
+use super::redact::Secrets;
 use super::tls;
 use super::token_reply::MAX_REPLY_BYTES;
 use super::token_request::FormPost;
@@ -55,7 +57,25 @@ pub async fn send(http: &reqwest::Client, request: &FormPost) -> Result<HttpRepl
     for (name, value) in &request.headers {
         builder = builder.header(*name, value);
     }
-    read_reply(builder).await
+    logged(&request.secrets, "POST", &request.url, read_reply(builder)).await
+}
+
+/// Runs one exchange and logs it (at debug level: method, URL without query, status or error
+/// code, duration).
+async fn logged(
+    secrets: &Secrets,
+    method: &str,
+    url: &Url,
+    exchange: impl std::future::Future<Output = Result<HttpReply, Error>>,
+) -> Result<HttpReply, Error> {
+    let started = std::time::Instant::now();
+    let result = exchange.await;
+    let outcome = match &result {
+        Ok(reply) => Ok(reply.status),
+        Err(e) => Err(e.code()),
+    };
+    log::exchange(secrets, method, url, outcome, started.elapsed());
+    result
 }
 
 /// A GET for a JSON document (discovery, JWKS, userinfo).
@@ -65,10 +85,15 @@ pub async fn get(
     headers: &[(&'static str, String)],
 ) -> Result<HttpReply, Error> {
     let mut builder = http.get(url.clone()).header("accept", "application/json");
+    let mut secrets = Secrets::new();
     for (name, value) in headers {
         builder = builder.header(*name, value);
+        secrets.add(value);
+        if let Some(token) = value.strip_prefix("Bearer ") {
+            secrets.add(token);
+        }
     }
-    read_reply(builder).await
+    logged(&secrets, "GET", url, read_reply(builder)).await
 }
 
 /// Sends and reads at most `MAX_REPLY_BYTES` of the body, whatever the server claims or sends.

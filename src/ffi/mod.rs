@@ -7,6 +7,7 @@ pub mod client;
 pub mod client_async;
 mod document;
 pub mod grants;
+pub mod log;
 pub mod login;
 pub mod oneshot;
 pub mod session;

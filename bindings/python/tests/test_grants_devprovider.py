@@ -88,3 +88,21 @@ def test_device_flow_denied(dev_url: str, config) -> None:
         with pytest.raises(libgenauth.OAuthError) as caught:
             client.device_poll(device["device_code"], max_wait_seconds=30)
     assert caught.value.oauth_error == "access_denied"
+
+
+def test_log_callback_sees_each_exchange_and_no_secret(dev_url: str, config) -> None:
+    lines = []
+    libgenauth.set_log_callback(lambda level, message: lines.append((level, message)), 4)
+    try:
+        with libgenauth.Client.from_config(config("app-post")) as client:
+            tokens = client.client_credentials()
+    finally:
+        libgenauth.set_log_callback(None)
+    exchanges = [m for level, m in lines if level == 4 and m.startswith("HTTP POST ")]
+    assert any(m.startswith(f"HTTP POST {dev_url}/oidc/token -> 200 in ") for m in exchanges), lines
+    for _, message in lines:
+        assert "app-post-secret" not in message and tokens.access_token not in message
+    count = len(lines)
+    with libgenauth.Client.from_config(config("app-post")) as client:
+        client.client_credentials()
+    assert len(lines) == count  # off

@@ -59,6 +59,7 @@ EXPORTS = [
     "genauth_client_logout_url",
     "genauth_client_device_start",
     "genauth_client_device_poll",
+    "genauth_set_log_callback",
 ]
 RETURNS_OWNED_STRING = [
     "genauth_exchange_code",

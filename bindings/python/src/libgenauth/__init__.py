@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from ._native import LibraryNotFoundError, library_path
 from .aio import AsyncClient
-from .client import Client, exchange_code, refresh, version
+from .client import Client, exchange_code, refresh, set_log_callback, version
 from .errors import (
     CallbackError,
     ConfigError,
@@ -60,6 +60,7 @@ __all__ = [
     "exchange_code",
     "refresh",
     "version",
+    "set_log_callback",
     "library_path",
     "GenAuthError",
     "ConfigError",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, Optional, Type, TypeVar
 
 from ._handle import Handle
 from ._bridge import callback, submit
@@ -399,6 +399,42 @@ def refresh(config: Mapping[str, Any], refresh_token: str) -> Tokens:
     token = encode_arg(refresh_token, "refresh_token")
     lib = library()
     return tokens_or_raise(take_string(lib.genauth_refresh(document, token)))
+
+
+#: Every log function ever registered: the library may still be delivering a message to a
+#: replaced one on another thread, so none is ever released.
+_log_functions: List[Any] = []
+
+
+def set_log_callback(
+    function: Optional[Callable[[int, str], None]], max_level: int = 4
+) -> None:
+    """Sends the library's log messages up to ``max_level`` (1 error, 2 warn, 3 info, 4 debug:
+    each HTTP exchange, 5 trace) to ``function(level, message)``; ``None`` turns logging off.
+
+    One sink for the whole process. Messages are one line each and already redacted (no
+    secret, code, verifier or token). ``function`` runs on the thread that logs, possibly
+    several at once, and must return quickly; an exception it raises is ignored.
+    """
+    from ._native import LOG_CALLBACK
+
+    lib = library()
+    if function is None:
+        lib.genauth_set_log_callback(LOG_CALLBACK(), None, 0)
+        return
+    if not callable(function):
+        raise TypeError(f"function must be callable, not {type(function).__name__}")
+    level = max(0, min(int(max_level), 5))
+
+    def deliver(_user_data: Any, msg_level: int, message: Optional[bytes]) -> None:
+        try:
+            function(int(msg_level), (message or b"").decode("utf-8", "replace"))
+        except Exception:  # noqa: BLE001 - a log sink must not break the call that logs
+            pass
+
+    c_function = LOG_CALLBACK(deliver)
+    _log_functions.append(c_function)
+    lib.genauth_set_log_callback(c_function, None, level)
 
 
 def version() -> str:

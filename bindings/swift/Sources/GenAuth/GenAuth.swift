@@ -736,6 +736,35 @@ public actor Session {
 // MARK: - One-shot calls
 
 /// Calls with a config document and no client (connections are pooled process-wide).
+/// The library's process-wide log sink.
+public enum GenAuthLog {
+    /// Sends log messages up to `maxLevel` (1 error, 2 warn, 3 info, 4 debug: each HTTP
+    /// exchange, 5 trace) to `handler(level, message)`; nil turns logging off. Messages are
+    /// one line each, already redacted. The handler runs on the thread that logs and must
+    /// return quickly. Each handler is kept for the life of the process.
+    public static func setCallback(maxLevel: Int32 = 4,
+                                   _ handler: (@Sendable (Int32, String) -> Void)?) {
+        guard let handler = handler else {
+            genauth_set_log_callback(nil, nil, 0)
+            return
+        }
+        // Retained for good: a message may still be on its way to a replaced handler.
+        let box = Unmanaged.passRetained(LogHandler(handler)).toOpaque()
+        genauth_set_log_callback(genAuthLogTrampoline, box, maxLevel)
+    }
+}
+
+private final class LogHandler {
+    let handler: @Sendable (Int32, String) -> Void
+    init(_ handler: @escaping @Sendable (Int32, String) -> Void) { self.handler = handler }
+}
+
+private let genAuthLogTrampoline: genauth_log_fn = { userData, level, message in
+    guard let userData = userData, let message = message else { return }
+    Unmanaged<LogHandler>.fromOpaque(userData).takeUnretainedValue()
+        .handler(level, String(cString: message))
+}
+
 public enum GenAuthOneShot {
     /// Exchanges a code with `config` (blocking). Prefer a `GenAuthClient`.
     public static func exchangeCode(config: GenAuthConfig, code: String,
