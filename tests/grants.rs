@@ -332,3 +332,79 @@ async fn device_flow_through_the_c_abi() {
     );
     assert_eq!(poll["tokens"]["access_token"], "at-dev-c", "{poll}");
 }
+
+/// Actionable errors: the URL (no query) in connect_failed, http_status and timeout messages,
+/// and a hint when appHost already ends in the protocol's path.
+#[tokio::test]
+async fn transport_errors_name_the_url_and_a_doubled_protocol_path_gets_a_hint() {
+    // connect_failed: a port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let c = Client::new(
+        Config::from_json(&format!(
+            r#"{{"appId":"{APP_ID}","appSecret":"{SECRET}","appHost":"http://127.0.0.1:{port}","validateIdToken":false,"timeoutMs":3000}}"#
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let e = c.refresh("rt-0123456789").await.unwrap_err();
+    assert_eq!(e.code(), "connect_failed");
+    assert!(
+        e.to_string()
+            .contains(&format!("http://127.0.0.1:{port}/oidc/token")),
+        "{e}"
+    );
+
+    // http_status 404 with appHost ending in /oidc: the URL and the hint.
+    let p = FakeProvider::start().await;
+    let c = client(&p, "").refresh("rt-0123456789").await.unwrap_err();
+    assert_eq!(c.code(), "http_status");
+    assert!(
+        c.to_string()
+            .contains(&format!("(at {}/oidc/token)", p.url)),
+        "{c}"
+    );
+    assert!(!c.to_string().contains("bare host"), "{c}");
+    let doubled = Client::new(
+        Config::from_json(&format!(
+            r#"{{"appId":"{APP_ID}","appSecret":"{SECRET}","appHost":"{}/oidc","timeoutMs":3000}}"#,
+            p.url
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let e = doubled.refresh("rt-0123456789").await.unwrap_err();
+    assert_eq!(e.code(), "http_status", "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains(&format!("{}/oidc/oidc/token", p.url)),
+        "{text}"
+    );
+    assert!(text.contains("appHost should be the bare host"), "{text}");
+
+    // timeout: a token endpoint that never answers; the message names it, without the query.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            held.push(s);
+        }
+    });
+    let c = Client::new(
+        Config::from_json(&format!(
+            r#"{{"appId":"{APP_ID}","appSecret":"{SECRET}","appHost":"http://{addr}","validateIdToken":false,"timeoutMs":300}}"#
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let e = c.refresh("rt-0123456789").await.unwrap_err();
+    assert_eq!(e.code(), "timeout");
+    assert!(
+        e.to_string()
+            .contains(&format!("(at http://{addr}/oidc/token)")),
+        "{e}"
+    );
+    hold.abort();
+}

@@ -222,8 +222,22 @@ impl Client {
     }
 
     async fn post_for_tokens(&self, request: &FormPost) -> Result<Tokens, Error> {
-        let reply = transport::send(&self.http, request).await?;
+        let reply = transport::send(&self.http, request)
+            .await
+            .map_err(|e| self.located(e, &request.url))?;
         parse_token_reply(reply.status, &reply.body, reply.received_at)
+            .map_err(|e| self.located(e, &request.url))
+    }
+
+    /// An error with the URL it happened at, and a hint when appHost looks like it already
+    /// holds the protocol's path (the library adds `/oidc` or `/oauth` itself).
+    pub(crate) fn located(&self, e: Error, url: &url::Url) -> Error {
+        let path = self.config.app_host.path().trim_end_matches('/');
+        let doubled = path.ends_with("/oidc") || path.ends_with("/oauth");
+        let hint = (doubled && e.http_status() == Some(404)).then_some(
+            "appHost should be the bare host (e.g. https://your-app.genauth.ai): the library adds /oidc or /oauth itself",
+        );
+        e.at(url, hint)
     }
 
     /// Adds `id_token_claims` when the reply's id_token verifies; any failure is the error.
@@ -383,8 +397,12 @@ impl Client {
                 .discovered_endpoint(|m| m.userinfo_endpoint.clone(), "me")
                 .await?;
             let headers = [("authorization", format!("Bearer {access_token}"))];
-            let reply = transport::get(&self.http, &url, &headers).await?;
-            parse_json_reply(reply.status, &reply.body).map(UserInfo::from_object)
+            let reply = transport::get(&self.http, &url, &headers)
+                .await
+                .map_err(|e| self.located(e, &url))?;
+            parse_json_reply(reply.status, &reply.body)
+                .map(UserInfo::from_object)
+                .map_err(|e| self.located(e, &url))
         };
         self.guarded(&secrets, call).await
     }
@@ -408,7 +426,10 @@ impl Client {
         let secrets = std::mem::take(&mut request.secrets);
         let call = async {
             request.url = self.discovered_endpoint(pick, documented_path).await?;
-            read(transport::send(&self.http, &request).await?)
+            let reply = transport::send(&self.http, &request)
+                .await
+                .map_err(|e| self.located(e, &request.url))?;
+            read(reply).map_err(|e| self.located(e, &request.url))
         };
         self.guarded(&secrets, call).await
     }
@@ -443,11 +464,17 @@ impl Client {
         secrets: &Secrets,
         call: impl std::future::Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
-        tokio::time::timeout_at(deadline, call)
-            .await
-            .unwrap_or(Err(Error::Timeout {
-                timeout_ms: self.config.timeout_ms(),
-            }))
+        let (result, last_url) = transport::tracking(tokio::time::timeout_at(deadline, call)).await;
+        result
+            .unwrap_or_else(|_| {
+                let timeout = Error::Timeout {
+                    timeout_ms: self.config.timeout_ms(),
+                };
+                Err(match &last_url {
+                    Some(url) => timeout.at(url, None),
+                    None => timeout,
+                })
+            })
             .map_err(|e| {
                 let e = e.redact(secrets);
                 if super::log::enabled(super::log::Level::Info) {

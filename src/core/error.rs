@@ -65,13 +65,20 @@ pub enum Error {
         cause: Box<Error>,
         refresh_token: zeroize::Zeroizing<String>,
     },
+    /// A transport or status failure with the URL it happened at (scheme, host, port, path; no
+    /// query) and, when the config looks wrong, a hint.
+    At {
+        cause: Box<Error>,
+        url: String,
+        hint: Option<&'static str>,
+    },
 }
 
 impl Error {
     /// The failure itself, without what came with it.
     pub fn cause(&self) -> &Error {
         match self {
-            Error::AfterGrant { cause, .. } => cause.cause(),
+            Error::AfterGrant { cause, .. } | Error::At { cause, .. } => cause.cause(),
             other => other,
         }
     }
@@ -80,7 +87,24 @@ impl Error {
     pub fn refresh_token(&self) -> Option<&str> {
         match self {
             Error::AfterGrant { refresh_token, .. } => Some(refresh_token.as_str()),
+            Error::At { cause, .. } => cause.refresh_token(),
             _ => None,
+        }
+    }
+
+    /// This error with the URL it happened at, when it is a transport failure, a timeout or an
+    /// HTTP status (the others name their cause already). `hint` is added to the message.
+    pub fn at(self, url: &url::Url, hint: Option<&'static str>) -> Error {
+        match self {
+            Error::ConnectFailed(_)
+            | Error::Tls(_)
+            | Error::Timeout { .. }
+            | Error::HttpStatus { .. } => Error::At {
+                cause: Box::new(self),
+                url: super::log::url_for_log(url),
+                hint,
+            },
+            other => other,
         }
     }
 
@@ -112,7 +136,9 @@ impl Error {
             Error::AuthorizationPending { .. } => ErrorCode::AuthorizationPending,
             Error::LoginTimeout { .. } => ErrorCode::LoginTimeout,
             Error::BrowserFailed(_) => ErrorCode::BrowserFailed,
-            Error::AfterGrant { .. } => unreachable!("cause() unwraps AfterGrant"),
+            Error::AfterGrant { .. } | Error::At { .. } => {
+                unreachable!("cause() unwraps AfterGrant and At")
+            }
         }
     }
 
@@ -153,6 +179,11 @@ impl Error {
             } => Error::AfterGrant {
                 cause: Box::new(cause.redact(secrets)),
                 refresh_token,
+            },
+            Error::At { cause, url, hint } => Error::At {
+                cause: Box::new(cause.redact(secrets)),
+                url: secrets.redact_long(&url),
+                hint,
             },
             other => other,
         }
@@ -237,6 +268,13 @@ impl fmt::Display for Error {
             ),
             Error::BrowserFailed(m) => write!(f, "could not open a browser: {m}"),
             Error::AfterGrant { cause, .. } => cause.fmt(f),
+            Error::At { cause, url, hint } => {
+                write!(f, "{cause} (at {url})")?;
+                match hint {
+                    Some(hint) => write!(f, "; {hint}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

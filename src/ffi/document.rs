@@ -28,7 +28,7 @@ pub(crate) fn failure(error: &Error) -> Value {
 pub(crate) fn error_object(error: &Error) -> Value {
     let mut object = Map::new();
     object.insert("code".into(), json!(error.code()));
-    object.insert("message".into(), json!(error.cause().to_string()));
+    object.insert("message".into(), json!(error.to_string()));
     if let Some(status) = error.http_status() {
         object.insert("http_status".into(), json!(status));
     }
