@@ -92,6 +92,8 @@ const ISSUER = `${ORIGIN}/oidc`;
 const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:8976/callback';
 const DEFAULT_SCOPE = 'openid profile email offline_access';
 
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
 const common = {
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
@@ -101,12 +103,15 @@ const common = {
 const clients = [
   {
     ...common,
+    // Confidential clients may also act for themselves and log devices in.
+    grant_types: [...common.grant_types, 'client_credentials', DEVICE_CODE_GRANT],
     client_id: 'app-post',
     client_secret: 'app-post-secret',
     token_endpoint_auth_method: 'client_secret_post',
   },
   {
     ...common,
+    grant_types: [...common.grant_types, 'client_credentials', DEVICE_CODE_GRANT],
     client_id: 'app-basic',
     client_secret: 'app-basic-secret',
     token_endpoint_auth_method: 'client_secret_basic',
@@ -288,6 +293,8 @@ const configuration = {
   },
   features: {
     devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    deviceFlow: { enabled: true },
     userinfo: { enabled: true },
     introspection: {
       enabled: true,
@@ -660,6 +667,33 @@ async function handleDevLogin(req, res, url) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// /dev/device-approve?user_code=...[&deny=1]: the fixed user approves (or denies) a device
+// authorization without any page, granting every scope the device asked for.
+
+async function handleDeviceApprove(res, url) {
+  const userCode = url.searchParams.get('user_code');
+  if (!userCode) return sendJson(res, 400, { error: 'invalid_request', error_description: 'user_code is required' });
+  // oidc-provider keeps user codes normalised: upper case, word characters only.
+  const code = await provider.DeviceCode.findByUserCode(userCode.toUpperCase().replace(/\W/g, ''));
+  if (!code || code.isExpired) return sendJson(res, 404, { error: 'not_found', error_description: 'no such pending user_code' });
+  if (url.searchParams.get('deny')) {
+    code.error = 'access_denied';
+    code.errorDescription = 'the user denied the device';
+  } else {
+    const grant = new provider.Grant({ accountId: USER.sub, clientId: code.clientId });
+    // What the device asked for at device/auth; oidc-provider sets it at the end of the pages.
+    const scope = code.params?.scope ?? '';
+    if (scope) grant.addOIDCScope(scope);
+    code.scope = scope;
+    code.grantId = await grant.save();
+    code.accountId = USER.sub;
+    code.authTime = Math.floor(Date.now() / 1000);
+  }
+  await code.save();
+  return sendJson(res, 200, { approved: !url.searchParams.get('deny'), client_id: code.clientId });
+}
+
+// ---------------------------------------------------------------------------------------------
 // HTTP front: /oidc/* to oidc-provider, /oidc/interaction/:uid and /dev/* handled here.
 
 function sendJson(res, status, body) {
@@ -694,6 +728,10 @@ async function route(req, res) {
   if (pathname === '/dev/login') {
     if (req.method !== 'GET') return sendJson(res, 405, { error: 'method not allowed' });
     return handleDevLogin(req, res, url);
+  }
+  if (pathname === '/dev/device-approve') {
+    if (req.method !== 'GET' && req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
+    return handleDeviceApprove(res, url);
   }
   if (pathname === '/dev/requests') {
     if (req.method === 'GET') return sendJson(res, 200, records);

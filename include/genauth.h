@@ -85,6 +85,18 @@ typedef enum genauth_error_code {
    `internal`: a bug was caught at the boundary, or the OS refused a resource.
    */
   GENAUTH_ERROR_CODE_INTERNAL = 17,
+  /*
+   `authorization_pending`: a device poll's window ended before the user approved.
+   */
+  GENAUTH_ERROR_CODE_AUTHORIZATION_PENDING = 18,
+  /*
+   `login_timeout`: a loopback login saw no callback in time.
+   */
+  GENAUTH_ERROR_CODE_LOGIN_TIMEOUT = 19,
+  /*
+   `browser_failed`: no browser could be opened and no URL callback was given.
+   */
+  GENAUTH_ERROR_CODE_BROWSER_FAILED = 20,
 } genauth_error_code;
 
 /*
@@ -121,6 +133,16 @@ typedef struct genauth_session genauth_session;
  from it returns the error `reentrant_call`. Long work belongs on the app's own threads.
  */
 typedef void (*genauth_callback)(void *user_data, char *result_json);
+
+/*
+ Receives one log message: `user_data` as registered, the level (1 error, 2 warn, 3 info,
+ 4 debug, 5 trace) and one line of UTF-8 text, valid only during the call (copy it to keep it).
+
+ Messages are already redacted: no client secret, code, verifier or token reaches it. It runs
+ on whichever thread logs (the caller's or a library thread), possibly on several at once,
+ and must return quickly; a blocking `genauth_*` call made from it may be `reentrant_call`.
+ */
+typedef void (*genauth_log_fn)(void *user_data, int32_t level, const char *message);
 
 #ifdef __cplusplus
 extern "C" {
@@ -388,6 +410,105 @@ int32_t genauth_client_parse_callback_async(const struct genauth_client *client,
                                             const char *expected_state,
                                             genauth_callback cb,
                                             void *user_data);
+
+/*
+ Gets tokens for the client itself with the `client_credentials` grant (machine to machine,
+ no user), authenticating the client like the other token calls.
+
+ `options_json` is NULL or `{"scope": "..."}`; other keys are `invalid_argument`. A public
+ client (`authMethod` `none`) is `invalid_config`: it has no credentials to present. Returns
+ `{"ok": true, "tokens": {...}}` (no id_token is expected; one that comes is verified) or an
+ error document, never NULL, owned by the caller (`genauth_string_free`). Blocks until the
+ reply or `timeoutMs`; `reentrant_call` inside a callback.
+
+ # Safety
+ `client` is NULL or a live client; `options_json` is NULL or NUL-terminated.
+ */
+char *genauth_client_credentials(const struct genauth_client *client, const char *options_json);
+
+/*
+ Runs `genauth_client_credentials` without blocking; the result arrives through `cb`.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL, -2 and calls nothing when the library could start no thread to run
+ the call and deliver its result. The client may be freed while calls are in flight.
+
+ # Safety
+ `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `user_data` is
+ passed to `cb` untouched, from another thread.
+ */
+int32_t genauth_client_credentials_async(const struct genauth_client *client,
+                                         const char *options_json,
+                                         genauth_callback cb,
+                                         void *user_data);
+
+/*
+ Builds the URL that signs the user out at the provider (OpenID Connect RP-Initiated Logout
+ 1.0): discovery's `end_session_endpoint`, else `{appHost}/{protocol}/session/end`, with
+ `client_id` and the options as query parameters.
+
+ `options_json` is NULL or `{"idTokenHint", "postLogoutRedirectUri", "state"}`, each optional
+ (the provider only redirects to a `postLogoutRedirectUri` registered for the client). Returns
+ `{"ok": true, "logout": {"url": "..."}}` or an error document, never NULL, owned by the caller
+ (`genauth_string_free`). Blocks while discovery is fetched (bounded by `timeoutMs`);
+ `reentrant_call` inside a callback.
+
+ # Safety
+ `client` is NULL or a live client; `options_json` is NULL or NUL-terminated.
+ */
+char *genauth_client_logout_url(const struct genauth_client *client, const char *options_json);
+
+/*
+ Starts a device authorization (RFC 8628): asks discovery's `device_authorization_endpoint`
+ for a device code and a user code, authenticating the client like the token calls.
+
+ `options_json` is NULL or `{"scope": "..."}`. Returns `{"ok": true, "device": {"device_code",
+ "user_code", "verification_uri", "verification_uri_complete" (when the provider gave one),
+ "expires_in", "interval"}}` or an error document, never NULL, owned by the caller
+ (`genauth_string_free`). Show the user `user_code` and `verification_uri`, then call
+ `genauth_client_device_poll`. The client remembers the interval for that device code. Blocks
+ until the reply or `timeoutMs`; `reentrant_call` inside a callback.
+
+ # Safety
+ `client` is NULL or a live client; `options_json` is NULL or NUL-terminated.
+ */
+char *genauth_client_device_start(const struct genauth_client *client, const char *options_json);
+
+/*
+ Waits for the user to approve a device authorization started with
+ `genauth_client_device_start`, polling the token endpoint with the grant
+ `urn:ietf:params:oauth:grant-type:device_code`.
+
+ Polls at the `interval` the provider gave for `device_code` (5 s when it gave none or the
+ code was not started by this client), 5 s slower after each `slow_down`, each poll bounded by
+ `timeoutMs`. Returns the tokens document (an id_token is verified), the provider's refusal as
+ `oauth_error` (`access_denied`, `expired_token`), or `authorization_pending` when the next
+ poll would come after `max_wait_seconds`: the caller may call again. Never NULL; owned by the
+ caller (`genauth_string_free`). Blocks up to `max_wait_seconds` plus one poll;
+ `reentrant_call` inside a callback.
+
+ # Safety
+ `client` is NULL or a live client; `device_code` is NULL or NUL-terminated.
+ */
+char *genauth_client_device_poll(const struct genauth_client *client,
+                                 const char *device_code,
+                                 uint32_t max_wait_seconds);
+
+/*
+ Sets the one process-wide log callback: messages up to `max_level` (1 error … 5 trace) go
+ to `fn`, with `user_data`. At level 4 and above each HTTP exchange is logged: method, URL
+ without query, status (or error code) and duration.
+
+ A NULL `fn`, or `max_level` below 1, turns logging off. The new callback replaces the
+ previous one at once; a message already being delivered on another thread may still reach
+ the previous one, so keep its `user_data` valid for the life of the process (the library
+ keeps a few bytes per registration for that reason). Safe to call from any thread, and in a
+ forked child.
+
+ # Safety
+ `fn` is NULL or a function safe to call from any thread, concurrently, with `user_data`.
+ */
+void genauth_set_log_callback(genauth_log_fn fn, void *user_data, int32_t max_level);
 
 /*
  Builds the URL that starts a login, with a fresh `state`, `nonce` and S256 PKCE pair from the

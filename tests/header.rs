@@ -70,6 +70,13 @@ fn header_declares_every_contract_function() {
         "genauth_string_free(",
         "genauth_version(",
         "genauth_android_init(",
+        "genauth_client_credentials(",
+        "genauth_client_credentials_async(",
+        "genauth_client_logout_url(",
+        "genauth_client_device_start(",
+        "genauth_client_device_poll(",
+        "typedef void (*genauth_log_fn)(void *user_data, int32_t level, const char *message);",
+        "void genauth_set_log_callback(genauth_log_fn fn, void *user_data, int32_t max_level);",
     ] {
         assert!(GENERATED.contains(name), "{name} missing from the header");
     }

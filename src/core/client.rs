@@ -71,18 +71,20 @@ impl ExchangeOptions {
 
 /// What the id_token of one token call must say besides the usual claims.
 #[derive(Clone, Copy, Default)]
-struct IdTokenChecks<'a> {
+pub(crate) struct IdTokenChecks<'a> {
     /// The login's nonce (code exchange).
-    nonce: Option<&'a str>,
+    pub(crate) nonce: Option<&'a str>,
     /// The user the refreshed tokens belong to (refresh).
-    subject: Option<&'a str>,
+    pub(crate) subject: Option<&'a str>,
 }
 
 #[derive(Clone)]
 pub struct Client {
-    config: Config,
-    http: reqwest::Client,
+    pub(crate) config: Config,
+    pub(crate) http: reqwest::Client,
     provider: Arc<ProviderCache>,
+    /// The polling intervals of this client's device authorizations (RFC 8628).
+    pub(crate) devices: Arc<super::grants::DeviceIntervals>,
 }
 
 impl std::fmt::Debug for Client {
@@ -112,6 +114,7 @@ impl Client {
             config,
             http,
             provider,
+            devices: Arc::default(),
         }
     }
 
@@ -167,7 +170,7 @@ impl Client {
             .await
     }
 
-    async fn token_call(
+    pub(crate) async fn token_call(
         &self,
         grant: Grant<'_>,
         checks: IdTokenChecks<'_>,
@@ -219,8 +222,22 @@ impl Client {
     }
 
     async fn post_for_tokens(&self, request: &FormPost) -> Result<Tokens, Error> {
-        let reply = transport::send(&self.http, request).await?;
+        let reply = transport::send(&self.http, request)
+            .await
+            .map_err(|e| self.located(e, &request.url))?;
         parse_token_reply(reply.status, &reply.body, reply.received_at)
+            .map_err(|e| self.located(e, &request.url))
+    }
+
+    /// An error with the URL it happened at, and a hint when appHost looks like it already
+    /// holds the protocol's path (the library adds `/oidc` or `/oauth` itself).
+    pub(crate) fn located(&self, e: Error, url: &url::Url) -> Error {
+        let path = self.config.app_host.path().trim_end_matches('/');
+        let doubled = path.ends_with("/oidc") || path.ends_with("/oauth");
+        let hint = (doubled && e.http_status() == Some(404)).then_some(
+            "appHost should be the bare host (e.g. https://your-app.genauth.ai): the library adds /oidc or /oauth itself",
+        );
+        e.at(url, hint)
     }
 
     /// Adds `id_token_claims` when the reply's id_token verifies; any failure is the error.
@@ -311,7 +328,7 @@ impl Client {
     }
 
     /// Discovery for the login helpers: only the `oidc` protocol's endpoints are discovered.
-    async fn oidc_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>, Error> {
+    pub(crate) async fn oidc_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>, Error> {
         match self.config.protocol {
             Protocol::Oidc => self.provider.metadata(&self.http, &self.config).await,
             Protocol::OAuth => Ok(None),
@@ -380,8 +397,12 @@ impl Client {
                 .discovered_endpoint(|m| m.userinfo_endpoint.clone(), "me")
                 .await?;
             let headers = [("authorization", format!("Bearer {access_token}"))];
-            let reply = transport::get(&self.http, &url, &headers).await?;
-            parse_json_reply(reply.status, &reply.body).map(UserInfo::from_object)
+            let reply = transport::get(&self.http, &url, &headers)
+                .await
+                .map_err(|e| self.located(e, &url))?;
+            parse_json_reply(reply.status, &reply.body)
+                .map(UserInfo::from_object)
+                .map_err(|e| self.located(e, &url))
         };
         self.guarded(&secrets, call).await
     }
@@ -405,14 +426,17 @@ impl Client {
         let secrets = std::mem::take(&mut request.secrets);
         let call = async {
             request.url = self.discovered_endpoint(pick, documented_path).await?;
-            read(transport::send(&self.http, &request).await?)
+            let reply = transport::send(&self.http, &request)
+                .await
+                .map_err(|e| self.located(e, &request.url))?;
+            read(reply).map_err(|e| self.located(e, &request.url))
         };
         self.guarded(&secrets, call).await
     }
 
     /// The discovery document's endpoint when discovery works, else GenAuth's documented path;
     /// an untrusted discovery document is the error, and nothing is sent.
-    async fn discovered_endpoint(
+    pub(crate) async fn discovered_endpoint(
         &self,
         pick: impl Fn(&ProviderMetadata) -> Option<url::Url>,
         documented_path: &str,
@@ -424,7 +448,7 @@ impl Client {
     /// Runs a call under `timeoutMs` and removes `secrets` from its error. The deadline bounds
     /// the whole call, not each socket operation: a server trickling one byte a second must not
     /// keep the caller waiting forever.
-    async fn guarded<T>(
+    pub(crate) async fn guarded<T>(
         &self,
         secrets: &Secrets,
         call: impl std::future::Future<Output = Result<T, Error>>,
@@ -434,18 +458,31 @@ impl Client {
     }
 
     /// `guarded` with a deadline shared by several steps of one call.
-    async fn guarded_until<T>(
+    pub(crate) async fn guarded_until<T>(
         &self,
         deadline: tokio::time::Instant,
         secrets: &Secrets,
         call: impl std::future::Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
-        tokio::time::timeout_at(deadline, call)
-            .await
-            .unwrap_or(Err(Error::Timeout {
-                timeout_ms: self.config.timeout_ms(),
-            }))
-            .map_err(|e| e.redact(secrets))
+        let (result, last_url) = transport::tracking(tokio::time::timeout_at(deadline, call)).await;
+        result
+            .unwrap_or_else(|_| {
+                let timeout = Error::Timeout {
+                    timeout_ms: self.config.timeout_ms(),
+                };
+                Err(match &last_url {
+                    Some(url) => timeout.at(url, None),
+                    None => timeout,
+                })
+            })
+            .map_err(|e| {
+                let e = e.redact(secrets);
+                if super::log::enabled(super::log::Level::Info) {
+                    let message = format!("call failed: {}: {e}", e.code());
+                    super::log::emit(super::log::Level::Info, secrets, &message);
+                }
+                e
+            })
     }
 }
 

@@ -52,6 +52,12 @@ pub enum Error {
     ReentrantCall,
     /// A bug was caught at the boundary.
     Internal(String),
+    /// A device poll's window ended while the provider still said `authorization_pending`.
+    AuthorizationPending { waited_seconds: u32 },
+    /// A loopback login saw no callback within its timeout.
+    LoginTimeout { timeout_seconds: u64 },
+    /// No browser could be opened, and the caller gave no function to hand the URL to.
+    BrowserFailed(String),
     /// The provider accepted the grant, then the call failed (id_token verification, the
     /// deadline): `cause` is the failure, `refresh_token` the one the reply carried, which may be
     /// a rotated one that the caller must keep — the old one may already be dead.
@@ -59,13 +65,20 @@ pub enum Error {
         cause: Box<Error>,
         refresh_token: zeroize::Zeroizing<String>,
     },
+    /// A transport or status failure with the URL it happened at (scheme, host, port, path; no
+    /// query) and, when the config looks wrong, a hint.
+    At {
+        cause: Box<Error>,
+        url: String,
+        hint: Option<&'static str>,
+    },
 }
 
 impl Error {
     /// The failure itself, without what came with it.
     pub fn cause(&self) -> &Error {
         match self {
-            Error::AfterGrant { cause, .. } => cause.cause(),
+            Error::AfterGrant { cause, .. } | Error::At { cause, .. } => cause.cause(),
             other => other,
         }
     }
@@ -74,7 +87,24 @@ impl Error {
     pub fn refresh_token(&self) -> Option<&str> {
         match self {
             Error::AfterGrant { refresh_token, .. } => Some(refresh_token.as_str()),
+            Error::At { cause, .. } => cause.refresh_token(),
             _ => None,
+        }
+    }
+
+    /// This error with the URL it happened at, when it is a transport failure, a timeout or an
+    /// HTTP status (the others name their cause already). `hint` is added to the message.
+    pub fn at(self, url: &url::Url, hint: Option<&'static str>) -> Error {
+        match self {
+            Error::ConnectFailed(_)
+            | Error::Tls(_)
+            | Error::Timeout { .. }
+            | Error::HttpStatus { .. } => Error::At {
+                cause: Box::new(self),
+                url: super::log::url_for_log(url),
+                hint,
+            },
+            other => other,
         }
     }
 
@@ -103,7 +133,12 @@ impl Error {
             Error::NoRefreshToken => ErrorCode::NoRefreshToken,
             Error::ReentrantCall => ErrorCode::ReentrantCall,
             Error::Internal(_) => ErrorCode::Internal,
-            Error::AfterGrant { .. } => unreachable!("cause() unwraps AfterGrant"),
+            Error::AuthorizationPending { .. } => ErrorCode::AuthorizationPending,
+            Error::LoginTimeout { .. } => ErrorCode::LoginTimeout,
+            Error::BrowserFailed(_) => ErrorCode::BrowserFailed,
+            Error::AfterGrant { .. } | Error::At { .. } => {
+                unreachable!("cause() unwraps AfterGrant and At")
+            }
         }
     }
 
@@ -144,6 +179,11 @@ impl Error {
             } => Error::AfterGrant {
                 cause: Box::new(cause.redact(secrets)),
                 refresh_token,
+            },
+            Error::At { cause, url, hint } => Error::At {
+                cause: Box::new(cause.redact(secrets)),
+                url: secrets.redact_long(&url),
+                hint,
             },
             other => other,
         }
@@ -218,7 +258,23 @@ impl fmt::Display for Error {
                 "a blocking call was made from a library callback thread; use the _async functions there",
             ),
             Error::Internal(m) => write!(f, "internal error (a bug in libgenauth): {m}"),
+            Error::AuthorizationPending { waited_seconds } => write!(
+                f,
+                "the user has not approved the device yet (waited {waited_seconds} s); poll again"
+            ),
+            Error::LoginTimeout { timeout_seconds } => write!(
+                f,
+                "no login callback reached the loopback listener within {timeout_seconds} s"
+            ),
+            Error::BrowserFailed(m) => write!(f, "could not open a browser: {m}"),
             Error::AfterGrant { cause, .. } => cause.fmt(f),
+            Error::At { cause, url, hint } => {
+                write!(f, "{cause} (at {url})")?;
+                match hint {
+                    Some(hint) => write!(f, "; {hint}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

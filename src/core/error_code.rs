@@ -42,11 +42,17 @@ pub enum ErrorCode {
     NoRefreshToken = 16,
     /// `internal`: a bug was caught at the boundary, or the OS refused a resource.
     Internal = 17,
+    /// `authorization_pending`: a device poll's window ended before the user approved.
+    AuthorizationPending = 18,
+    /// `login_timeout`: a loopback login saw no callback in time.
+    LoginTimeout = 19,
+    /// `browser_failed`: no browser could be opened and no URL callback was given.
+    BrowserFailed = 20,
 }
 
 impl ErrorCode {
     /// Every code, in the order of the table.
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::NullArgument,
         ErrorCode::InvalidUtf8,
         ErrorCode::InvalidConfig,
@@ -64,6 +70,9 @@ impl ErrorCode {
         ErrorCode::IssuerMismatch,
         ErrorCode::NoRefreshToken,
         ErrorCode::Internal,
+        ErrorCode::AuthorizationPending,
+        ErrorCode::LoginTimeout,
+        ErrorCode::BrowserFailed,
     ];
 
     /// The code as it appears in documents.
@@ -86,6 +95,9 @@ impl ErrorCode {
             ErrorCode::IssuerMismatch => "issuer_mismatch",
             ErrorCode::NoRefreshToken => "no_refresh_token",
             ErrorCode::Internal => "internal",
+            ErrorCode::AuthorizationPending => "authorization_pending",
+            ErrorCode::LoginTimeout => "login_timeout",
+            ErrorCode::BrowserFailed => "browser_failed",
         }
     }
 }

@@ -18,6 +18,14 @@ pub enum Grant<'a> {
     RefreshToken {
         refresh_token: &'a str,
     },
+    /// Machine to machine (RFC 6749 §4.4): the client's own credentials, no user.
+    ClientCredentials {
+        scope: Option<&'a str>,
+    },
+    /// RFC 8628 §3.4: the device code of a device authorization.
+    DeviceCode {
+        device_code: &'a str,
+    },
 }
 
 // The grant's kind only: every field is a secret.
@@ -29,6 +37,11 @@ impl std::fmt::Debug for Grant<'_> {
                 .field("pkce", &code_verifier.is_some())
                 .finish_non_exhaustive(),
             Grant::RefreshToken { .. } => f.debug_struct("RefreshToken").finish_non_exhaustive(),
+            Grant::ClientCredentials { scope } => f
+                .debug_struct("ClientCredentials")
+                .field("scope", scope)
+                .finish(),
+            Grant::DeviceCode { .. } => f.debug_struct("DeviceCode").finish_non_exhaustive(),
         }
     }
 }
@@ -63,6 +76,9 @@ impl std::fmt::Debug for FormPost {
     }
 }
 
+/// RFC 8628 §3.4's grant type.
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// The secrets of one grant: the client secret and the grant's code, verifier or refresh token
@@ -75,6 +91,8 @@ pub fn grant_secrets(config: &Config, grant: Grant<'_>) -> Secrets {
             code_verifier,
         } => secrets.with(Some(code)).with(code_verifier),
         Grant::RefreshToken { refresh_token } => secrets.with(Some(refresh_token)),
+        Grant::ClientCredentials { .. } => secrets,
+        Grant::DeviceCode { device_code } => secrets.with(Some(device_code)),
     }
 }
 
@@ -105,6 +123,24 @@ pub fn token_request(config: &Config, grant: Grant<'_>) -> Result<FormPost, Erro
             check_non_empty("refresh_token", refresh_token)?;
             fields.push(("grant_type", "refresh_token"));
             fields.push(("refresh_token", refresh_token));
+        }
+        Grant::ClientCredentials { scope } => {
+            if config.auth_method == AuthMethod::None {
+                return Err(Error::InvalidConfig(
+                    "client_credentials needs a confidential client: `authMethod` \
+                     client_secret_post or client_secret_basic"
+                        .into(),
+                ));
+            }
+            fields.push(("grant_type", "client_credentials"));
+            if let Some(scope) = scope.filter(|s| !s.is_empty()) {
+                fields.push(("scope", scope));
+            }
+        }
+        Grant::DeviceCode { device_code } => {
+            check_non_empty("device_code", device_code)?;
+            fields.push(("grant_type", DEVICE_CODE_GRANT));
+            fields.push(("device_code", device_code));
         }
     }
     Ok(authenticated_post(

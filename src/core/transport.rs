@@ -7,7 +7,9 @@ use url::Url;
 
 use super::config::ProxySetting;
 use super::error::Error;
+use super::log;
 use super::proxy::Route;
+use super::redact::Secrets;
 use super::tls;
 use super::token_reply::MAX_REPLY_BYTES;
 use super::token_request::FormPost;
@@ -55,7 +57,50 @@ pub async fn send(http: &reqwest::Client, request: &FormPost) -> Result<HttpRepl
     for (name, value) in &request.headers {
         builder = builder.header(*name, value);
     }
-    read_reply(builder).await
+    logged(&request.secrets, "POST", &request.url, read_reply(builder)).await
+}
+
+tokio::task_local! {
+    /// The URL of the request a tracked call sent last: what a timeout names.
+    static IN_FLIGHT: std::sync::Arc<std::sync::Mutex<Option<Url>>>;
+}
+
+/// Runs `call`, returning also the URL of the last request it sent (or was sending when it
+/// was stopped), for the message of a timeout. Nested calls share the outer one's record.
+pub async fn tracking<T>(call: impl std::future::Future<Output = T>) -> (T, Option<Url>) {
+    let read = |cell: &std::sync::Mutex<Option<Url>>| {
+        cell.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    };
+    if IN_FLIGHT.try_with(|_| ()).is_ok() {
+        let out = call.await;
+        let url = IN_FLIGHT.try_with(|c| read(c)).ok().flatten();
+        return (out, url);
+    }
+    let cell = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let out = IN_FLIGHT.scope(cell.clone(), call).await;
+    let url = read(&cell);
+    (out, url)
+}
+
+/// Runs one exchange and logs it (at debug level: method, URL without query, status or error
+/// code, duration).
+async fn logged(
+    secrets: &Secrets,
+    method: &str,
+    url: &Url,
+    exchange: impl std::future::Future<Output = Result<HttpReply, Error>>,
+) -> Result<HttpReply, Error> {
+    let started = std::time::Instant::now();
+    let _ = IN_FLIGHT.try_with(|cell| {
+        *cell.lock().unwrap_or_else(|p| p.into_inner()) = Some(url.clone());
+    });
+    let result = exchange.await;
+    let outcome = match &result {
+        Ok(reply) => Ok(reply.status),
+        Err(e) => Err(e.code()),
+    };
+    log::exchange(secrets, method, url, outcome, started.elapsed());
+    result
 }
 
 /// A GET for a JSON document (discovery, JWKS, userinfo).
@@ -65,10 +110,15 @@ pub async fn get(
     headers: &[(&'static str, String)],
 ) -> Result<HttpReply, Error> {
     let mut builder = http.get(url.clone()).header("accept", "application/json");
+    let mut secrets = Secrets::new();
     for (name, value) in headers {
         builder = builder.header(*name, value);
+        secrets.add(value);
+        if let Some(token) = value.strip_prefix("Bearer ") {
+            secrets.add(token);
+        }
     }
-    read_reply(builder).await
+    logged(&secrets, "GET", url, read_reply(builder)).await
 }
 
 /// Sends and reads at most `MAX_REPLY_BYTES` of the body, whatever the server claims or sends.

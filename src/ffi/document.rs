@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::core::authorize::AuthorizeRequest;
 use crate::core::callback::Callback;
-use crate::core::{Error, Introspection, Tokens, UserInfo};
+use crate::core::{DeviceAuthorization, Error, Introspection, LogoutUrl, Tokens, UserInfo};
 
 /// `{"ok": true, "<key>": value}`.
 pub(crate) fn success(key: &str, value: Value) -> Value {
@@ -28,7 +28,7 @@ pub(crate) fn failure(error: &Error) -> Value {
 pub(crate) fn error_object(error: &Error) -> Value {
     let mut object = Map::new();
     object.insert("code".into(), json!(error.code()));
-    object.insert("message".into(), json!(error.cause().to_string()));
+    object.insert("message".into(), json!(error.to_string()));
     if let Some(status) = error.http_status() {
         object.insert("http_status".into(), json!(status));
     }
@@ -91,6 +91,27 @@ impl Member for Introspection {
 impl Member for UserInfo {
     fn into_document(self) -> Value {
         success("userinfo", Value::Object(self.to_object()))
+    }
+}
+
+impl Member for LogoutUrl {
+    fn into_document(self) -> Value {
+        success("logout", json!({"url": self.url.as_str()}))
+    }
+}
+
+impl Member for DeviceAuthorization {
+    fn into_document(self) -> Value {
+        let mut device = Map::with_capacity(6);
+        device.insert("device_code".into(), json!(self.device_code));
+        device.insert("user_code".into(), json!(self.user_code));
+        device.insert("verification_uri".into(), json!(self.verification_uri));
+        if let Some(complete) = self.verification_uri_complete {
+            device.insert("verification_uri_complete".into(), json!(complete));
+        }
+        device.insert("expires_in".into(), json!(self.expires_in));
+        device.insert("interval".into(), json!(self.interval));
+        success("device", Value::Object(device))
     }
 }
 

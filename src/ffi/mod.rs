@@ -6,6 +6,8 @@ mod boundary;
 pub mod client;
 pub mod client_async;
 mod document;
+pub mod grants;
+pub mod log;
 pub mod login;
 pub mod oneshot;
 pub mod session;

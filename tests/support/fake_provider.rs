@@ -14,7 +14,11 @@ use super::canned_server::{http_response, read_request};
 #[derive(Default)]
 struct State {
     routes: HashMap<String, (String, Vec<u8>)>,
+    /// Replies served once each, in order, before the route's.
+    queued: HashMap<String, std::collections::VecDeque<(String, Vec<u8>)>>,
     hits: HashMap<String, usize>,
+    /// Every request, whole (head and body), with when it came.
+    requests: Vec<(String, std::time::Instant)>,
 }
 
 #[derive(Clone)]
@@ -58,7 +62,12 @@ impl FakeProvider {
                     let reply = {
                         let mut s = state.lock().unwrap();
                         *s.hits.entry(path.clone()).or_default() += 1;
-                        s.routes.get(&path).cloned()
+                        s.requests
+                            .push((request.clone(), std::time::Instant::now()));
+                        match s.queued.get_mut(&path).and_then(|q| q.pop_front()) {
+                            Some(reply) => Some(reply),
+                            None => s.routes.get(&path).cloned(),
+                        }
                     };
                     let bytes = match reply {
                         Some((status, body)) => {
@@ -90,6 +99,34 @@ impl FakeProvider {
             path.to_owned(),
             (status.to_owned(), body.as_bytes().to_vec()),
         );
+    }
+
+    /// Serves this reply once, before any other queued one and before the route's.
+    pub fn queue(&self, path: &str, status: &str, body: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .queued
+            .entry(path.to_owned())
+            .or_default()
+            .push_back((status.to_owned(), body.as_bytes().to_vec()));
+    }
+
+    /// The requests to `path` so far (head and body), with when each came.
+    pub fn requests(&self, path: &str) -> Vec<(String, std::time::Instant)> {
+        let prefix = format!(" {path}");
+        self.state
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|(r, _)| {
+                r.lines().next().is_some_and(|l| {
+                    l.contains(&format!("{prefix} ")) || l.contains(&format!("{prefix}?"))
+                })
+            })
+            .cloned()
+            .collect()
     }
 
     pub fn hits(&self, path: &str) -> usize {

@@ -54,6 +54,12 @@ EXPORTS = [
     "genauth_session_free",
     "genauth_string_free",
     "genauth_version",
+    "genauth_client_credentials",
+    "genauth_client_credentials_async",
+    "genauth_client_logout_url",
+    "genauth_client_device_start",
+    "genauth_client_device_poll",
+    "genauth_set_log_callback",
 ]
 RETURNS_OWNED_STRING = [
     "genauth_exchange_code",
@@ -70,6 +76,10 @@ RETURNS_OWNED_STRING = [
     "genauth_client_parse_callback",
     "genauth_session_fresh_tokens",
     "genauth_session_tokens",
+    "genauth_client_credentials",
+    "genauth_client_logout_url",
+    "genauth_client_device_start",
+    "genauth_client_device_poll",
 ]
 
 
@@ -417,6 +427,9 @@ FAMILIES = {
     "no_refresh_token": libgenauth.SessionError,
     "internal": libgenauth.InternalError,
     "reentrant_call": libgenauth.InternalError,
+    "authorization_pending": libgenauth.PendingError,
+    "login_timeout": libgenauth.LoginError,
+    "browser_failed": libgenauth.LoginError,
     "something_new": libgenauth.InternalError,
 }
 

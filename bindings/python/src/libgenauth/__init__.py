@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from ._native import LibraryNotFoundError, library_path
 from .aio import AsyncClient
-from .client import Client, exchange_code, refresh, version
+from .client import Client, exchange_code, refresh, set_log_callback, version
 from .errors import (
     CallbackError,
     ConfigError,
@@ -38,6 +38,8 @@ from .errors import (
     OAuthError,
     ProviderError,
     SessionError,
+    PendingError,
+    LoginError,
 )
 from .login import AuthorizeRequest, build_authorize_url, parse_callback
 from .session import AsyncSession, Session, TokensLike
@@ -58,6 +60,7 @@ __all__ = [
     "exchange_code",
     "refresh",
     "version",
+    "set_log_callback",
     "library_path",
     "GenAuthError",
     "ConfigError",
@@ -67,6 +70,8 @@ __all__ = [
     "IdTokenError",
     "CallbackError",
     "SessionError",
+    "PendingError",
+    "LoginError",
     "InternalError",
     "LibraryNotFoundError",
 ]

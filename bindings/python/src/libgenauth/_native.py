@@ -27,6 +27,9 @@ BUNDLED_NAMES = ("libgenauth.so", "libgenauth.dylib", "genauth.dll", "libgenauth
 #: ``c_void_p`` so that the pointer survives and can be released with ``genauth_string_free``.
 CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
+#: ``void (*genauth_log_fn)(void *user_data, int32_t level, const char *message)``.
+LOG_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p)
+
 
 class LibraryNotFoundError(ImportError):
     """The libgenauth shared library could not be found or loaded."""
@@ -131,6 +134,20 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.genauth_client_parse_callback_async.restype = c_int32
     lib.genauth_session_fresh_tokens_async.argtypes = [SessionPointer, c_uint32, CALLBACK, c_void_p]
     lib.genauth_session_fresh_tokens_async.restype = c_int32
+
+    lib.genauth_client_credentials.argtypes = [ClientPointer, c_char_p]
+    lib.genauth_client_credentials.restype = c_void_p
+    lib.genauth_client_credentials_async.argtypes = [ClientPointer, c_char_p, CALLBACK, c_void_p]
+    lib.genauth_client_credentials_async.restype = c_int32
+    lib.genauth_client_logout_url.argtypes = [ClientPointer, c_char_p]
+    lib.genauth_client_logout_url.restype = c_void_p
+    lib.genauth_client_device_start.argtypes = [ClientPointer, c_char_p]
+    lib.genauth_client_device_start.restype = c_void_p
+    lib.genauth_client_device_poll.argtypes = [ClientPointer, c_char_p, c_uint32]
+    lib.genauth_client_device_poll.restype = c_void_p
+
+    lib.genauth_set_log_callback.argtypes = [LOG_CALLBACK, c_void_p, c_int32]
+    lib.genauth_set_log_callback.restype = None
 
     lib.genauth_string_free.argtypes = [c_void_p]
     lib.genauth_string_free.restype = None

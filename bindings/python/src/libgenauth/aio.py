@@ -7,12 +7,13 @@ result document to the awaiting task through ``loop.call_soon_threadsafe``.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, Mapping, Optional
 
 from ._bridge import callback, submit
 from ._native import encode_arg, library
 from ._results import document_or_raise, member_or_raise, tokens_or_raise
-from .client import _ClientBase, _exchange_options
+from .client import _ClientBase, _exchange_options, _scope_options
 from .login import (
     AuthorizeRequest,
     authorize_options,
@@ -211,4 +212,43 @@ class AsyncClient(_ClientBase):
             ),
             _userinfo_of,
             self._timeout_s,
+        )
+
+    # --- more grants and URLs
+
+    async def client_credentials(self, scope: Optional[str] = None) -> Tokens:
+        """Tokens for the client itself (``client_credentials``); see
+        :meth:`Client.client_credentials`."""
+        options = _scope_options(scope)
+        lib = library()
+        return await submit(
+            self,
+            lambda pointer, call_id: lib.genauth_client_credentials_async(
+                pointer, options, callback, call_id
+            ),
+            tokens_or_raise,
+            self._timeout_s,
+        )
+
+    async def logout_url(
+        self,
+        id_token_hint: Optional[str] = None,
+        post_logout_redirect_uri: Optional[str] = None,
+        state: Optional[str] = None,
+    ) -> str:
+        """:meth:`Client.logout_url` on a worker thread (it may fetch discovery)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            None, self._logout_url, id_token_hint, post_logout_redirect_uri, state
+        )
+
+    async def device_start(self, scope: Optional[str] = None) -> Dict[str, Any]:
+        """:meth:`Client.device_start` on a worker thread."""
+        return await asyncio.get_running_loop().run_in_executor(
+            None, self._device_start, scope
+        )
+
+    async def device_poll(self, device_code: str, max_wait_seconds: int = 60) -> Tokens:
+        """:meth:`Client.device_poll` on a worker thread (it waits up to ``max_wait_seconds``)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            None, self._device_poll, device_code, max_wait_seconds
         )

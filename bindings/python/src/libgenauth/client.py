@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, Optional, Type, TypeVar
 
 from ._handle import Handle
 from ._bridge import callback, submit
@@ -146,6 +146,27 @@ class _ClientBase(Handle):
         state = " closed" if self.closed else ""
         return f"<libgenauth.{type(self).__name__} {getattr(self, '_label', '')}{state}>"
 
+    # --- blocking calls both clients make (AsyncClient on a worker thread)
+
+    def _logout_url(
+        self,
+        id_token_hint: Optional[str],
+        post_logout_redirect_uri: Optional[str],
+        state: Optional[str],
+    ) -> str:
+        options = _logout_options(id_token_hint, post_logout_redirect_uri, state)
+        text = self._call(library().genauth_client_logout_url, options)
+        return str(member_or_raise(text, "logout")["url"])
+
+    def _device_start(self, scope: Optional[str]) -> Dict[str, Any]:
+        text = self._call(library().genauth_client_device_start, _scope_options(scope))
+        return member_or_raise(text, "device")
+
+    def _device_poll(self, device_code: str, max_wait_seconds: int) -> Tokens:
+        code = encode_arg(device_code, "device_code")
+        wait = max(0, min(int(max_wait_seconds), 0xFFFFFFFF))
+        return tokens_or_raise(self._call(library().genauth_client_device_poll, code, wait))
+
 
 class Client(_ClientBase):
     """A long-lived client: the config is validated once and the client keeps its own
@@ -266,6 +287,37 @@ class Client(_ClientBase):
         text = self._call(library().genauth_client_userinfo, token_arg)
         return member_or_raise(text, "userinfo")
 
+    # --- more grants and URLs
+
+    def client_credentials(self, scope: Optional[str] = None) -> Tokens:
+        """Tokens for the client itself (``client_credentials``: machine to machine, no user,
+        no id_token). A public client raises :class:`ConfigError` (``invalid_config``)."""
+        options = _scope_options(scope)
+        return tokens_or_raise(self._call(library().genauth_client_credentials, options))
+
+    def logout_url(
+        self,
+        id_token_hint: Optional[str] = None,
+        post_logout_redirect_uri: Optional[str] = None,
+        state: Optional[str] = None,
+    ) -> str:
+        """The URL that signs the user out at the provider (RP-Initiated Logout 1.0): the
+        discovered ``end_session_endpoint``, else ``{app_host}/{protocol}/session/end``."""
+        return self._logout_url(id_token_hint, post_logout_redirect_uri, state)
+
+    def device_start(self, scope: Optional[str] = None) -> Dict[str, Any]:
+        """Starts a device authorization (RFC 8628): ``device_code``, ``user_code``,
+        ``verification_uri`` (and maybe ``verification_uri_complete``), ``expires_in``,
+        ``interval``. Show the user the code and the URI, then :meth:`device_poll`."""
+        return self._device_start(scope)
+
+    def device_poll(self, device_code: str, max_wait_seconds: int = 60) -> Tokens:
+        """Waits for the user to approve the device, polling at the provider's interval.
+        Raises :class:`PendingError` (``authorization_pending``) when ``max_wait_seconds``
+        end first (poll again), :class:`OAuthError` (``access_denied``, ``expired_token``)
+        when the provider ends it. Blocks (GIL released)."""
+        return self._device_poll(device_code, max_wait_seconds)
+
     # --- asyncio (AsyncClient has every call)
 
     async def exchange_code_async(
@@ -300,6 +352,30 @@ class Client(_ClientBase):
         )
 
 
+def _scope_options(scope: Optional[str]) -> Optional[bytes]:
+    if scope is None:
+        return None
+    if not isinstance(scope, str):
+        raise TypeError(f"scope must be a str, not {type(scope).__name__}")
+    return encode_json({"scope": scope}, "options")
+
+
+def _logout_options(
+    id_token_hint: Optional[str], post_logout_redirect_uri: Optional[str], state: Optional[str]
+) -> bytes:
+    options: Dict[str, str] = {}
+    for key, value in (
+        ("idTokenHint", id_token_hint),
+        ("postLogoutRedirectUri", post_logout_redirect_uri),
+        ("state", state),
+    ):
+        if value is not None:
+            if not isinstance(value, str):
+                raise TypeError(f"{key} must be a str, not {type(value).__name__}")
+            options[key] = value
+    return encode_json(options, "options")
+
+
 # --- one-shot calls ---------------------------------------------------------------------------
 
 
@@ -323,6 +399,42 @@ def refresh(config: Mapping[str, Any], refresh_token: str) -> Tokens:
     token = encode_arg(refresh_token, "refresh_token")
     lib = library()
     return tokens_or_raise(take_string(lib.genauth_refresh(document, token)))
+
+
+#: Every log function ever registered: the library may still be delivering a message to a
+#: replaced one on another thread, so none is ever released.
+_log_functions: List[Any] = []
+
+
+def set_log_callback(
+    function: Optional[Callable[[int, str], None]], max_level: int = 4
+) -> None:
+    """Sends the library's log messages up to ``max_level`` (1 error, 2 warn, 3 info, 4 debug:
+    each HTTP exchange, 5 trace) to ``function(level, message)``; ``None`` turns logging off.
+
+    One sink for the whole process. Messages are one line each and already redacted (no
+    secret, code, verifier or token). ``function`` runs on the thread that logs, possibly
+    several at once, and must return quickly; an exception it raises is ignored.
+    """
+    from ._native import LOG_CALLBACK
+
+    lib = library()
+    if function is None:
+        lib.genauth_set_log_callback(LOG_CALLBACK(), None, 0)
+        return
+    if not callable(function):
+        raise TypeError(f"function must be callable, not {type(function).__name__}")
+    level = max(0, min(int(max_level), 5))
+
+    def deliver(_user_data: Any, msg_level: int, message: Optional[bytes]) -> None:
+        try:
+            function(int(msg_level), (message or b"").decode("utf-8", "replace"))
+        except Exception:  # noqa: BLE001 - a log sink must not break the call that logs
+            pass
+
+    c_function = LOG_CALLBACK(deliver)
+    _log_functions.append(c_function)
+    lib.genauth_set_log_callback(c_function, None, level)
 
 
 def version() -> str:

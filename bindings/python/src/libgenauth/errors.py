@@ -115,6 +115,16 @@ class SessionError(GenAuthError):
     must sign in again."""
 
 
+class PendingError(GenAuthError):
+    """A device authorization is still waiting for the user (``authorization_pending``): the
+    poll's ``max_wait_seconds`` ended first. Poll again."""
+
+
+class LoginError(GenAuthError):
+    """A loopback login did not complete: no callback in time (``login_timeout``), or no
+    browser could be opened (``browser_failed``)."""
+
+
 class InternalError(GenAuthError):
     """A bug caught at the boundary (``internal``), a blocking call from a library callback
     thread (``reentrant_call``), or an error code this version of the binding does not know."""
@@ -138,6 +148,9 @@ _FAMILIES: Dict[str, Type[GenAuthError]] = {
     "no_refresh_token": SessionError,
     "internal": InternalError,
     "reentrant_call": InternalError,
+    "authorization_pending": PendingError,
+    "login_timeout": LoginError,
+    "browser_failed": LoginError,
 }
 
 

@@ -223,6 +223,29 @@ public struct Callback: Codable, Equatable, Sendable {
     public var state: String
 }
 
+/// A started device authorization (RFC 8628): the "device" object of `deviceStart`.
+public struct DeviceAuthorization: Codable, Equatable, Sendable {
+    public var deviceCode: String
+    public var userCode: String
+    public var verificationURI: String
+    public var verificationURIComplete: String?
+    public var expiresIn: Int64
+    public var interval: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case deviceCode = "device_code"
+        case userCode = "user_code"
+        case verificationURI = "verification_uri"
+        case verificationURIComplete = "verification_uri_complete"
+        case expiresIn = "expires_in"
+        case interval
+    }
+}
+
+struct LogoutURL: Codable {
+    var url: String
+}
+
 /// The "tokens" object of a successful call. Store the newest `refreshToken`: providers may
 /// rotate it on every refresh.
 public struct Tokens: Codable, Equatable, Sendable {
@@ -587,6 +610,56 @@ public final class GenAuthClient: @unchecked Sendable {
             }
         }
     }
+
+    // MARK: More grants and URLs
+
+    /// Tokens for the client itself (client_credentials: machine to machine, no user, no
+    /// id_token). A public client throws "invalid_config".
+    public func clientCredentials(scope: String? = nil) throws -> Tokens {
+        let options = try scopeOptions(scope)
+        return try blocking(Document.tokens) {
+            withOptionalCString(options) { o in genauth_client_credentials(handle, o) }
+        }
+    }
+
+    /// As the blocking `clientCredentials`, without blocking a thread.
+    public func clientCredentials(scope: String? = nil) async throws -> Tokens {
+        let options = try scopeOptions(scope)
+        return try await awaitCall(Document.tokens) { cb, userData in
+            withOptionalCString(options) { o in
+                genauth_client_credentials_async(handle, o, cb, userData)
+            }
+        }
+    }
+
+    /// The URL that signs the user out at the provider (RP-Initiated Logout 1.0).
+    public func logoutURL(idTokenHint: String? = nil, postLogoutRedirectURI: String? = nil,
+                          state: String? = nil) throws -> String {
+        let data = try JSONEncoder().encode(LogoutOptions(
+            idTokenHint: idTokenHint, postLogoutRedirectUri: postLogoutRedirectURI, state: state))
+        let options = String(decoding: data, as: UTF8.self)
+        return try blocking(Document.logoutURL) {
+            options.withCString { o in genauth_client_logout_url(handle, o) }
+        }
+    }
+
+    /// Starts a device authorization (RFC 8628): show `userCode` and `verificationURI`, then
+    /// call `devicePoll`.
+    public func deviceStart(scope: String? = nil) throws -> DeviceAuthorization {
+        let options = try scopeOptions(scope)
+        return try blocking(Document.device) {
+            withOptionalCString(options) { o in genauth_client_device_start(handle, o) }
+        }
+    }
+
+    /// Waits up to `maxWaitSeconds` for the user to approve the device, polling at the
+    /// provider's interval. Throws "authorization_pending" when the wait ends first.
+    public func devicePoll(_ deviceCode: String, maxWaitSeconds: UInt32 = 60) throws -> Tokens {
+        try requireNoNUL(deviceCode, "the device code")
+        return try blocking(Document.tokens) {
+            deviceCode.withCString { d in genauth_client_device_poll(handle, d, maxWaitSeconds) }
+        }
+    }
 }
 
 // MARK: - Session
@@ -663,6 +736,35 @@ public actor Session {
 // MARK: - One-shot calls
 
 /// Calls with a config document and no client (connections are pooled process-wide).
+/// The library's process-wide log sink.
+public enum GenAuthLog {
+    /// Sends log messages up to `maxLevel` (1 error, 2 warn, 3 info, 4 debug: each HTTP
+    /// exchange, 5 trace) to `handler(level, message)`; nil turns logging off. Messages are
+    /// one line each, already redacted. The handler runs on the thread that logs and must
+    /// return quickly. Each handler is kept for the life of the process.
+    public static func setCallback(maxLevel: Int32 = 4,
+                                   _ handler: (@Sendable (Int32, String) -> Void)?) {
+        guard let handler = handler else {
+            genauth_set_log_callback(nil, nil, 0)
+            return
+        }
+        // Retained for good: a message may still be on its way to a replaced handler.
+        let box = Unmanaged.passRetained(LogHandler(handler)).toOpaque()
+        genauth_set_log_callback(genAuthLogTrampoline, box, maxLevel)
+    }
+}
+
+private final class LogHandler {
+    let handler: @Sendable (Int32, String) -> Void
+    init(_ handler: @escaping @Sendable (Int32, String) -> Void) { self.handler = handler }
+}
+
+private let genAuthLogTrampoline: genauth_log_fn = { userData, level, message in
+    guard let userData = userData, let message = message else { return }
+    Unmanaged<LogHandler>.fromOpaque(userData).takeUnretainedValue()
+        .handler(level, String(cString: message))
+}
+
 public enum GenAuthOneShot {
     /// Exchanges a code with `config` (blocking). Prefer a `GenAuthClient`.
     public static func exchangeCode(config: GenAuthConfig, code: String,
@@ -795,6 +897,14 @@ enum Document {
     static func userInfo(_ text: String) -> Result<UserInfo, GenAuthError> {
         member(UserInfo.self, "userinfo", text).map { $0.0 }
     }
+
+    static func logoutURL(_ text: String) -> Result<String, GenAuthError> {
+        member(LogoutURL.self, "logout", text).map { $0.0.url }
+    }
+
+    static func device(_ text: String) -> Result<DeviceAuthorization, GenAuthError> {
+        member(DeviceAuthorization.self, "device", text).map { $0.0 }
+    }
 }
 
 // MARK: - Plumbing
@@ -812,6 +922,23 @@ private func authorizeOptions(scope: String?, prompt: String?,
     let data = try JSONEncoder().encode(
         AuthorizeOptions(scope: scope, prompt: prompt, extraParams: extraParams))
     return String(decoding: data, as: UTF8.self) // JSON escapes NULs: nothing is cut
+}
+
+private struct LogoutOptions: Encodable {
+    let idTokenHint: String?
+    let postLogoutRedirectUri: String?
+    let state: String?
+}
+
+private struct ScopeOptions: Encodable {
+    let scope: String
+}
+
+/// `{"scope": ...}`, or nil without a scope.
+private func scopeOptions(_ scope: String?) throws -> String? {
+    guard let scope = scope else { return nil }
+    let data = try JSONEncoder().encode(ScopeOptions(scope: scope))
+    return String(decoding: data, as: UTF8.self)
 }
 
 private struct ExchangeOptions: Encodable {
