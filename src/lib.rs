@@ -5,5 +5,6 @@
 
 pub mod core;
 pub mod ffi;
+mod kept_slot;
 mod per_process;
 mod runtime;

@@ -624,6 +624,24 @@ struct Callback {
 
 // An RFC 7662 introspection reply. A revoked, expired or unknown token is active == false, not
 // an error. `json` holds every member the provider sent.
+// A device authorization (RFC 8628) from Client::device_start: show user_code and
+// verification_uri (or verification_uri_complete) to the user, then Client::device_poll.
+struct DeviceAuthorization {
+    std::string device_code;
+    std::string user_code;
+    std::string verification_uri;
+    std::optional<std::string> verification_uri_complete;
+    std::optional<std::int64_t> expires_in;
+    std::optional<std::int64_t> interval;
+};
+
+// RP-Initiated Logout options for Client::logout_url (each optional).
+struct LogoutOptions {
+    std::optional<std::string> id_token_hint;
+    std::optional<std::string> post_logout_redirect_uri;
+    std::optional<std::string> state;
+};
+
 struct Introspection {
     bool active = false;
     std::optional<std::string> scope;
@@ -971,6 +989,34 @@ inline Result<UserInfo> parse_userinfo(std::string_view document) {
     });
 }
 
+// {"ok":true,"device":{"device_code","user_code","verification_uri",...}}
+inline Result<DeviceAuthorization> parse_device(std::string_view document) {
+    return read_result<DeviceAuthorization>(document, [](const Json& doc, std::string_view text)
+                                                -> std::optional<DeviceAuthorization> {
+        const Json* member = object_member(doc, "device");
+        if (!member) return std::nullopt;
+        std::optional<JsonObject> json = JsonObject::parse(span(text, *member));
+        if (!json) return std::nullopt;
+        auto device_code = json->string_field("device_code");
+        auto user_code = json->string_field("user_code");
+        auto uri = json->string_field("verification_uri");
+        if (!device_code || !user_code || !uri) return std::nullopt;
+        return DeviceAuthorization{std::move(*device_code), std::move(*user_code), std::move(*uri),
+                                   json->string_field("verification_uri_complete"),
+                                   json->integer_field("expires_in"),
+                                   json->integer_field("interval")};
+    });
+}
+
+// {"ok":true,"logout":{"url":...}}
+inline Result<std::string> parse_logout(std::string_view document) {
+    return read_result<std::string>(document, [](const Json& doc, std::string_view)
+                                        -> std::optional<std::string> {
+        const Json* member = object_member(doc, "logout");
+        return member ? string_member(*member, "url") : std::nullopt;
+    });
+}
+
 // {"ok":true}
 inline Result<void> parse_ok(std::string_view document) {
     struct Nothing {};
@@ -1053,6 +1099,27 @@ inline const char* c_str_or_null(const std::optional<std::string>& s) noexcept {
 }
 
 } // namespace detail
+
+// ---- logging -----------------------------------------------------------------------------------
+
+// One process-wide log sink: `sink(level, message)` for each message up to max_level (1 error
+// ... 5 trace; at 4 each HTTP exchange), already redacted, on whatever thread logged it. An empty
+// function turns logging off. The sink is kept for the rest of the process (a message may be in
+// flight on another thread while it is replaced).
+using LogSink = std::function<void(int level, std::string_view message)>;
+
+inline void set_log_callback(LogSink sink, int max_level = 3) {
+    if (!sink) {
+        genauth_set_log_callback(nullptr, nullptr, max_level);
+        return;
+    }
+    auto* kept = new LogSink(std::move(sink)); // never freed: see above
+    genauth_set_log_callback(
+        [](void* user_data, std::int32_t level, const char* message) {
+            (*static_cast<LogSink*>(user_data))(level, message ? message : "");
+        },
+        kept, max_level);
+}
 
 // ---- one-shot calls ----------------------------------------------------------------------------
 
@@ -1344,6 +1411,60 @@ public:
         return true;
     }
 
+    // ---- more grants
+
+    // The client_credentials grant (machine to machine), with an optional scope. No id_token.
+    Result<Tokens> client_credentials(std::optional<std::string_view> scope = std::nullopt) const {
+        auto options = detail::c_arg(scope_options(scope));
+        if (!options) return detail::nul_byte("the scope");
+        return detail::take_result(genauth_client_credentials(handle_, options->c_str()));
+    }
+
+    [[nodiscard]] bool client_credentials_async(std::optional<std::string_view> scope,
+                                                std::function<void(Result<Tokens>)> on_result) const {
+        auto options = detail::c_arg(scope_options(scope));
+        if (!options) return false;
+        return detail::start_async<Tokens>(
+            std::move(on_result), detail::parse_result, [&](genauth_callback cb, void* ud) {
+                return genauth_client_credentials_async(handle_, options->c_str(), cb, ud);
+            });
+    }
+
+    // The RP-Initiated Logout URL (discovery's end_session_endpoint, else
+    // {appHost}/{protocol}/session/end). No network call once discovery is known.
+    Result<std::string> logout_url(const LogoutOptions& options = {}) const {
+        std::string json = "{";
+        auto add = [&json](const char* key, const std::optional<std::string>& value) {
+            if (!value) return;
+            if (json.size() > 1) json += ',';
+            json += detail::quote(key) + ":" + detail::quote(*value);
+        };
+        add("idTokenHint", options.id_token_hint);
+        add("postLogoutRedirectUri", options.post_logout_redirect_uri);
+        add("state", options.state);
+        json += "}";
+        auto opts = detail::c_arg(json);
+        if (!opts) return detail::nul_byte("a logout option");
+        return detail::take(genauth_client_logout_url(handle_, opts->c_str()), detail::parse_logout);
+    }
+
+    // The device authorization grant (RFC 8628): start, show the user code, then poll. poll
+    // blocks at the provider's interval until tokens, an error, or max_wait_seconds (then the
+    // error authorization_pending: poll again).
+    Result<DeviceAuthorization> device_start(std::optional<std::string_view> scope = std::nullopt) const {
+        auto options = detail::c_arg(scope_options(scope));
+        if (!options) return detail::nul_byte("the scope");
+        return detail::take(genauth_client_device_start(handle_, options->c_str()),
+                            detail::parse_device);
+    }
+
+    Result<Tokens> device_poll(std::string_view device_code, std::uint32_t max_wait_seconds) const {
+        auto code = detail::c_arg(device_code);
+        if (!code) return detail::nul_byte("the device code");
+        return detail::take_result(
+            genauth_client_device_poll(handle_, code->c_str(), max_wait_seconds));
+    }
+
     // Non-blocking variants of the other calls, with the same rules as refresh_async: true when
     // accepted (on_result then runs exactly once, on a library thread, errors included).
     [[nodiscard]] bool revoke_async(std::string_view token,
@@ -1455,6 +1576,10 @@ private:
 
     // Runs on a library thread: owns the document and the heap-allocated Callback, frees both.
     // noexcept: an exception must not unwind into the library; it calls std::terminate instead.
+    static std::string scope_options(std::optional<std::string_view> scope) {
+        return scope ? "{\"scope\":" + detail::quote(std::string(*scope)) + "}" : "{}";
+    }
+
     static void trampoline(void* user_data, char* result_json) noexcept {
         std::unique_ptr<Callback> callback(static_cast<Callback*>(user_data));
         Result<Tokens> result = detail::take_result(result_json);

@@ -1,10 +1,10 @@
 //! One process-wide log sink. Registration swaps one atomic pointer (no lock: a forked child
 //! never finds one held); every message is one line, redacted before it reaches the sink.
 
-use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::Duration;
 
 use super::redact::Secrets;
+use crate::kept_slot::KeptSlot;
 
 /// How much a message matters: 1 error … 5 trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,7 +26,7 @@ struct Registered {
     sink: Sink,
 }
 
-static CURRENT: AtomicPtr<Registered> = AtomicPtr::new(std::ptr::null_mut());
+static CURRENT: KeptSlot<Registered> = KeptSlot::new();
 
 /// Makes `sink` the process's log sink for messages up to `max_level` (1..=5); `None`, or a
 /// level below 1, turns logging off.
@@ -34,20 +34,17 @@ static CURRENT: AtomicPtr<Registered> = AtomicPtr::new(std::ptr::null_mut());
 /// A replaced sink is never freed: a message being delivered on another thread may still be
 /// using it. Each registration therefore keeps a few bytes for the life of the process.
 pub fn set_sink(sink: Option<Sink>, max_level: i32) {
-    let next = match sink {
-        Some(sink) if max_level >= 1 => Box::into_raw(Box::new(Registered {
+    CURRENT.set(match sink {
+        Some(sink) if max_level >= 1 => Some(Registered {
             max_level: max_level.min(Level::Trace as i32),
             sink,
-        })),
-        _ => std::ptr::null_mut(),
-    };
-    // The previous one is leaked on purpose (see above).
-    CURRENT.swap(next, Ordering::AcqRel);
+        }),
+        _ => None,
+    });
 }
 
 fn current() -> Option<&'static Registered> {
-    // SAFETY: a registered sink is never freed, so the reference lives for the process.
-    unsafe { CURRENT.load(Ordering::Acquire).as_ref() }
+    CURRENT.get()
 }
 
 /// Whether a message at `level` would reach a sink (so that building it can be skipped).

@@ -1154,3 +1154,33 @@ TEST(readme_examples_match_their_tests) {
            !support::expect(false, __FILE__, __LINE__,
                             "README.md's examples differ from their tests: rerun with GENAUTH_BLESS_README=1"));
 }
+
+// ---- more grants, logout, logging ---------------------------------------------------------------
+
+TEST(client_credentials_logout_and_logging) {
+    std::mutex lock;
+    std::vector<std::string> lines;
+    genauth::set_log_callback(
+        [&](int, std::string_view message) {
+            std::lock_guard<std::mutex> guard(lock);
+            lines.emplace_back(message);
+        },
+        4);
+    Client client = dev_client("app-post");
+    Result<Tokens> tokens = client.client_credentials(std::string_view("openid"));
+    genauth::set_log_callback(nullptr);
+    CHECK_OK(tokens);
+    EXPECT(!tokens->id_token_claims.has_value());
+    {
+        std::lock_guard<std::mutex> guard(lock);
+        EXPECT(!lines.empty());
+        for (const std::string& line : lines) EXPECT(line.find("app-post-secret") == std::string::npos);
+    }
+    genauth::LogoutOptions logout;
+    logout.post_logout_redirect_uri = "http://127.0.0.1:8976/bye";
+    logout.state = "s-1";
+    Result<std::string> url = client.logout_url(logout);
+    CHECK_OK(url);
+    EXPECT(url->find("/oidc/session/end?") != std::string::npos);
+    EXPECT(url->find("state=s-1") != std::string::npos);
+}
