@@ -76,4 +76,36 @@ public final class GenAuth {
         return Results.take(GenAuthNative.library().genauth_parse_callback(config.toJson(), callbackUrl,
                 expectedState), Results.CALLBACK);
     }
+
+    /** Receives the library's log lines (see {@link #setLogCallback}). */
+    public interface LogSink {
+        /** One redacted line at {@code level} (1 error … 5 trace), on whatever thread logged it. */
+        void log(int level, @NotNull String message);
+    }
+
+    // Every sink ever registered stays reachable: a line may be in flight on another thread
+    // while it is replaced (the library keeps the C side the same way).
+    private static final java.util.List<GenAuthLibrary.LogCallback> SINKS =
+            java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    /**
+     * Sends the library's log lines (already redacted: no secret, code or token) up to
+     * {@code maxLevel} to {@code sink}; at level 4 each HTTP exchange. A null sink turns logging off.
+     */
+    public static void setLogCallback(@Nullable LogSink sink, int maxLevel) {
+        GenAuthLibrary lib = GenAuthNative.library();
+        if (sink == null) {
+            lib.genauth_set_log_callback(null, null, maxLevel);
+            return;
+        }
+        GenAuthLibrary.LogCallback callback = (userData, level, message) -> {
+            try {
+                sink.log(level, message == null ? "" : message);
+            } catch (RuntimeException ignored) {
+                // A sink's failure must not unwind into the library's thread.
+            }
+        };
+        SINKS.add(callback);
+        lib.genauth_set_log_callback(callback, null, maxLevel);
+    }
 }

@@ -230,6 +230,71 @@ public final class GenAuthClient implements AutoCloseable {
         }
     }
 
+    // --- more grants: machine to machine, devices, logout -------------------------------------
+
+    /** The {@code client_credentials} grant (machine to machine); {@code scope} may be null. */
+    public @NotNull Tokens clientCredentials(@Nullable String scope) {
+        Pointer client = handle.acquire();
+        try {
+            return Results.take(lib.genauth_client_credentials(client, scopeOptions(scope)));
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** {@link #clientCredentials(String)} without blocking. */
+    public @NotNull CompletableFuture<Tokens> clientCredentialsAsync(@Nullable String scope) {
+        final String json = scopeOptions(scope);
+        return async(Results.TOKENS, (client, cb, ud) -> lib.genauth_client_credentials_async(client, json, cb, ud));
+    }
+
+    /**
+     * The RP-Initiated Logout URL (discovery's {@code end_session_endpoint}, else
+     * {@code {appHost}/{protocol}/session/end}); each argument may be null.
+     */
+    public @NotNull String logoutUrl(@Nullable String idTokenHint, @Nullable String postLogoutRedirectUri,
+                                     @Nullable String state) {
+        org.json.JSONObject options = new org.json.JSONObject();
+        if (idTokenHint != null) options.put("idTokenHint", idTokenHint);
+        if (postLogoutRedirectUri != null) options.put("postLogoutRedirectUri", postLogoutRedirectUri);
+        if (state != null) options.put("state", state);
+        Pointer client = handle.acquire();
+        try {
+            return Results.take(lib.genauth_client_logout_url(client, options.toString()), Results.LOGOUT);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** Starts the device authorization grant (RFC 8628); {@code scope} may be null. */
+    public @NotNull DeviceAuthorization deviceStart(@Nullable String scope) {
+        Pointer client = handle.acquire();
+        try {
+            return Results.take(lib.genauth_client_device_start(client, scopeOptions(scope)), Results.DEVICE);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * Polls for the device's tokens at the provider's interval, blocking up to
+     * {@code maxWaitSeconds}; then {@code authorization_pending} (poll again).
+     */
+    public @NotNull Tokens devicePoll(@Nullable String deviceCode, int maxWaitSeconds) {
+        Pointer client = handle.acquire();
+        try {
+            return Results.take(lib.genauth_client_device_poll(client, deviceCode, maxWaitSeconds));
+        } finally {
+            handle.release();
+        }
+    }
+
+    private static String scopeOptions(@Nullable String scope) {
+        org.json.JSONObject options = new org.json.JSONObject();
+        if (scope != null) options.put("scope", scope);
+        return options.toString();
+    }
+
     // --- the same without blocking ------------------------------------------------------------
 
     private <T> CompletableFuture<T> async(Results.Parser<T> parser, final Call call) {

@@ -25,6 +25,30 @@ public interface GenAuthLibrary extends Library {
         void invoke(Pointer userData, Pointer resultJson);
     }
 
+    /** {@code genauth_log_fn}: {@code void (*)(void *user_data, int32_t level, const char *message)}. */
+    interface LogCallback extends Callback {
+        /** One redacted line at {@code level} (1 error … 5 trace), on whatever thread logged it. */
+        void invoke(Pointer userData, int level, String message);
+    }
+
+    /** {@code char *genauth_client_credentials(client, options_json)}. */
+    Pointer genauth_client_credentials(Pointer client, String optionsJson);
+
+    /** {@code int32_t genauth_client_credentials_async(client, options_json, cb, user_data)}. */
+    int genauth_client_credentials_async(Pointer client, String optionsJson, ResultCallback cb, Pointer userData);
+
+    /** {@code char *genauth_client_logout_url(client, options_json)}. */
+    Pointer genauth_client_logout_url(Pointer client, String optionsJson);
+
+    /** {@code char *genauth_client_device_start(client, options_json)}. */
+    Pointer genauth_client_device_start(Pointer client, String optionsJson);
+
+    /** {@code char *genauth_client_device_poll(client, device_code, uint32_t max_wait_seconds)}. */
+    Pointer genauth_client_device_poll(Pointer client, String deviceCode, int maxWaitSeconds);
+
+    /** {@code void genauth_set_log_callback(fn, user_data, int32_t max_level)}. */
+    void genauth_set_log_callback(LogCallback fn, Pointer userData, int maxLevel);
+
     /** {@code genauth_client *genauth_client_new(const char *config_json, char **error_json)}. */
     Pointer genauth_client_new(String configJson, PointerByReference errorJson);
 

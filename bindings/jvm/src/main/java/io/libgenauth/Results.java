@@ -32,6 +32,18 @@ final class Results {
     static final Parser<UserInfo> USERINFO = new Parser<UserInfo>() {
         @Override public UserInfo parse(String document) { return new UserInfo(member(document, "userinfo")); }
     };
+    static final Parser<DeviceAuthorization> DEVICE = new Parser<DeviceAuthorization>() {
+        @Override public DeviceAuthorization parse(String document) {
+            return new DeviceAuthorization(member(document, "device"));
+        }
+    };
+    static final Parser<String> LOGOUT = new Parser<String>() {
+        @Override public String parse(String document) {
+            String url = Json.string(member(document, "logout"), "url");
+            if (url == null) throw internal("the library's logout object has no url");
+            return url;
+        }
+    };
     static final Parser<Void> OK = new Parser<Void>() {
         @Override public Void parse(String document) {
             success(document);
