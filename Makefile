@@ -1,22 +1,31 @@
 # The two commands of the quick start are `make demo` and `make test`.
-.PHONY: all lib demo test header clean
+.PHONY: all lib install demo test header clean
+
+PREFIX ?= /usr/local
 
 all: lib
 
+# target/release/libgenauth.so, and the link named after its SONAME (libgenauth.so.0) that
+# programs linked against it look for.
 lib:
 	cargo build --release --locked
+	ln -sfn libgenauth.so target/release/libgenauth.so.0
+
+# The library, genauth.h, genauth.hpp, genauth.pc and the CMake package under PREFIX.
+install: lib
+	bindings/cpp/install.sh "$(PREFIX)"
 
 # Builds the library, starts the bundled dev provider, logs its test user in, and exchanges and
 # refreshes the code through the C ABI.
 demo:
 	scripts/ensure-deps demo
-	cargo build --release --locked
+	$(MAKE) --no-print-directory lib
 	scripts/with-devprovider scripts/demo
 
 # Every test suite, against the bundled dev provider.
 test:
 	scripts/ensure-deps test
-	cargo build --release --locked
+	$(MAKE) --no-print-directory lib
 	scripts/test
 
 # Rewrites include/genauth.h from the sources (commit the result).
@@ -25,4 +34,4 @@ header:
 
 clean:
 	cargo clean
-	rm -rf build
+	rm -rf build dist

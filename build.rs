@@ -11,10 +11,14 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
 
-    // An unversioned SONAME, so a program linked against the library by path records
-    // `libgenauth.so`, not the build folder's absolute path (Android's loader wants one too).
+    // A SONAME, so a program linked against the library records its name, not the build
+    // folder's absolute path. On Linux it carries the ABI's major version (`libgenauth.so.0`,
+    // installed beside the `libgenauth.so` link that `-lgenauth` finds; `make lib` puts the same
+    // link into target/release); Android's loader wants the unversioned name.
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if target_os == "linux" || target_os == "android" {
+    if target_os == "linux" {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgenauth.so.0");
+    } else if target_os == "android" {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgenauth.so");
     }
 

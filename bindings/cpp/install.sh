@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs libgenauth for C and C++ consumers into PREFIX:
 #
-#   PREFIX/lib/libgenauth.so (.dylib on macOS)       the library, as cargo built it
+#   PREFIX/lib/libgenauth.so.0                       the library (SONAME libgenauth.so.0)
+#   PREFIX/lib/libgenauth.so -> libgenauth.so.0      the name -lgenauth finds (.dylib on macOS)
 #   PREFIX/include/genauth.h, genauth.hpp            the C header and the C++17 wrapper
 #   PREFIX/lib/pkgconfig/genauth.pc                  pkg-config --cflags --libs genauth
 #   PREFIX/lib/cmake/genauth/genauthConfig*.cmake    find_package(genauth) -> genauth::genauth
 #
 # Usage: bindings/cpp/install.sh PREFIX
-# Build the library first (cargo build --release). GENAUTH_LIB_DIR overrides where the built
-# library is taken from (default: target/release of this repository).
+# Build the library first (make lib). GENAUTH_LIB_DIR overrides where the built library is taken
+# from (default: target/release of this repository; target/<triple>/release for another target).
+# The pkg-config file and the CMake package find the prefix from their own location, so the
+# installed tree can be moved (that is how the dist tarballs are made).
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ -z "$1" ]; then
@@ -54,8 +57,12 @@ render() {
 install -d "$prefix/lib" "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/lib/cmake/genauth"
 # Copy to a temporary name, then rename: a program running from this prefix never maps a
 # half-written library.
-install -m 0755 "$lib_dir/$lib_name" "$prefix/lib/.$lib_name.tmp"
-mv -f "$prefix/lib/.$lib_name.tmp" "$prefix/lib/$lib_name"
+# On Linux the file is named after its SONAME, with the development link beside it.
+installed_name=$lib_name
+[ "$lib_name" != libgenauth.so ] || installed_name=libgenauth.so.0
+install -m 0755 "$lib_dir/$lib_name" "$prefix/lib/.$installed_name.tmp"
+mv -f "$prefix/lib/.$installed_name.tmp" "$prefix/lib/$installed_name"
+[ "$installed_name" = "$lib_name" ] || ln -sfn "$installed_name" "$prefix/lib/$lib_name"
 install -m 0644 "$root/include/genauth.h" "$here/genauth.hpp" "$prefix/include/"
 render "$here/genauth.pc.in" "$prefix/lib/pkgconfig/genauth.pc"
 install -m 0644 "$here/cmake/genauthConfig.cmake" "$prefix/lib/cmake/genauth/"

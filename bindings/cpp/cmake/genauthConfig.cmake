@@ -7,8 +7,13 @@
 # genauth.h is plain C.
 
 get_filename_component(_genauth_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
-set(_genauth_library
-    "${_genauth_prefix}/lib/${CMAKE_SHARED_LIBRARY_PREFIX}genauth${CMAKE_SHARED_LIBRARY_SUFFIX}")
+# On Linux the library is lib/libgenauth.so.0 (its SONAME), elsewhere lib/libgenauth.dylib etc.
+if(EXISTS "${_genauth_prefix}/lib/libgenauth.so.0")
+  set(_genauth_library "${_genauth_prefix}/lib/libgenauth.so.0")
+else()
+  set(_genauth_library
+      "${_genauth_prefix}/lib/${CMAKE_SHARED_LIBRARY_PREFIX}genauth${CMAKE_SHARED_LIBRARY_SUFFIX}")
+endif()
 
 if(NOT EXISTS "${_genauth_library}" OR NOT EXISTS "${_genauth_prefix}/include/genauth.h")
   set(genauth_FOUND FALSE)
@@ -23,10 +28,14 @@ if(NOT TARGET genauth::genauth)
   add_library(genauth::genauth SHARED IMPORTED)
   set_target_properties(genauth::genauth PROPERTIES
     IMPORTED_LOCATION "${_genauth_library}"
-    # The library (a Rust cdylib) carries no DT_SONAME: link it as -lgenauth, so that the
-    # executable records "libgenauth.so" rather than this absolute path.
-    IMPORTED_NO_SONAME TRUE
     INTERFACE_INCLUDE_DIRECTORIES "${_genauth_prefix}/include")
+  # Executables record the SONAME (libgenauth.so.0 on Linux), not this absolute path; CMake adds
+  # the folder to the build tree's run path.
+  if(_genauth_library MATCHES "\\.so\\.0$")
+    set_target_properties(genauth::genauth PROPERTIES IMPORTED_SONAME "libgenauth.so.0")
+  else()
+    set_target_properties(genauth::genauth PROPERTIES IMPORTED_NO_SONAME TRUE)
+  endif()
 endif()
 
 set(genauth_INCLUDE_DIRS "${_genauth_prefix}/include")
