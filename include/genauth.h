@@ -135,6 +135,13 @@ typedef struct genauth_session genauth_session;
 typedef void (*genauth_callback)(void *user_data, char *result_json);
 
 /*
+ Receives the login URL of `genauth_client_login_loopback`: `user_data` as given, and the URL
+ (valid only during the call) to open in the user's browser. Runs on the calling thread,
+ inside the library: it must not make blocking `genauth_*` calls (`reentrant_call`).
+ */
+typedef void (*genauth_url_fn)(void *user_data, const char *url);
+
+/*
  Receives one log message: `user_data` as registered, the level (1 error, 2 warn, 3 info,
  4 debug, 5 trace) and one line of UTF-8 text, valid only during the call (copy it to keep it).
 
@@ -493,6 +500,34 @@ char *genauth_client_device_start(const struct genauth_client *client, const cha
 char *genauth_client_device_poll(const struct genauth_client *client,
                                  const char *device_code,
                                  uint32_t max_wait_seconds);
+
+/*
+ Logs the user in from a desktop or command-line app (RFC 8252 §7.3): listens on 127.0.0.1,
+ sends the browser to the login page, receives its callback, and returns the tokens.
+
+ In order: binds 127.0.0.1 on `port` (0, the default: any free port); builds the authorize
+ URL (PKCE S256, state, nonce) with `redirect_uri` `http://127.0.0.1:PORT{path of
+ redirectUri}` (`/callback` without `redirectUri`; the provider must accept loopback redirect
+ URIs on any port); hands it to `on_url` (NULL: opens the system browser with xdg-open, open
+ or start, and `browser_failed` when none can be started); waits for one callback within
+ `timeoutSeconds` (default 300, then `login_timeout`); checks its state and `iss`, exchanges
+ the code with the verifier, verifies the id_token and its nonce; answers the browser with a
+ short page saying whether the sign-in worked (never a token).
+
+ `options_json` is NULL or `{"scope", "prompt", "extraParams", "port", "timeoutSeconds"}`.
+ Returns the tokens document or an error document (`state_mismatch`, `oauth_error` for an
+ `error=` callback, `invalid_argument` when the port cannot be bound, ...), never NULL, owned
+ by the caller (`genauth_string_free`). Blocks until then; `reentrant_call` inside a
+ callback.
+
+ # Safety
+ `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `on_url` is
+ NULL or a function safe to call on this thread with `user_data`.
+ */
+char *genauth_client_login_loopback(const struct genauth_client *client,
+                                    const char *options_json,
+                                    genauth_url_fn on_url,
+                                    void *user_data);
 
 /*
  Sets the one process-wide log callback: messages up to `max_level` (1 error … 5 trace) go

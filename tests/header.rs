@@ -77,6 +77,8 @@ fn header_declares_every_contract_function() {
         "genauth_client_device_poll(",
         "typedef void (*genauth_log_fn)(void *user_data, int32_t level, const char *message);",
         "void genauth_set_log_callback(genauth_log_fn fn, void *user_data, int32_t max_level);",
+        "typedef void (*genauth_url_fn)(void *user_data, const char *url);",
+        "genauth_client_login_loopback(",
     ] {
         assert!(GENERATED.contains(name), "{name} missing from the header");
     }

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 use super::boundary::{answer, answer_later, optional_str, read_args, required_str};
 use super::client::{client_ref, genauth_client};
 use super::client_async::genauth_callback;
-use crate::core::{ClientCredentialsOptions, LogoutOptions};
+use crate::core::{open_browser, ClientCredentialsOptions, Error, LogoutOptions, LoopbackOptions};
 use crate::runtime;
 
 /// Gets tokens for the client itself with the `client_credentials` grant (machine to machine,
@@ -158,5 +158,64 @@ pub unsafe extern "C" fn genauth_client_device_poll(
         };
         let max_wait = Duration::from_secs(max_wait_seconds.into());
         runtime::block_on(client.device_poll(&device_code, max_wait))
+    })
+}
+
+/// Receives the login URL of `genauth_client_login_loopback`: `user_data` as given, and the URL
+/// (valid only during the call) to open in the user's browser. Runs on the calling thread,
+/// inside the library: it must not make blocking `genauth_*` calls (`reentrant_call`).
+#[allow(non_camel_case_types)] // the C name, as cbindgen emits it
+pub type genauth_url_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, url: *const c_char)>;
+
+/// Logs the user in from a desktop or command-line app (RFC 8252 §7.3): listens on 127.0.0.1,
+/// sends the browser to the login page, receives its callback, and returns the tokens.
+///
+/// In order: binds 127.0.0.1 on `port` (0, the default: any free port); builds the authorize
+/// URL (PKCE S256, state, nonce) with `redirect_uri` `http://127.0.0.1:PORT{path of
+/// redirectUri}` (`/callback` without `redirectUri`; the provider must accept loopback redirect
+/// URIs on any port); hands it to `on_url` (NULL: opens the system browser with xdg-open, open
+/// or start, and `browser_failed` when none can be started); waits for one callback within
+/// `timeoutSeconds` (default 300, then `login_timeout`); checks its state and `iss`, exchanges
+/// the code with the verifier, verifies the id_token and its nonce; answers the browser with a
+/// short page saying whether the sign-in worked (never a token).
+///
+/// `options_json` is NULL or `{"scope", "prompt", "extraParams", "port", "timeoutSeconds"}`.
+/// Returns the tokens document or an error document (`state_mismatch`, `oauth_error` for an
+/// `error=` callback, `invalid_argument` when the port cannot be bound, ...), never NULL, owned
+/// by the caller (`genauth_string_free`). Blocks until then; `reentrant_call` inside a
+/// callback.
+///
+/// # Safety
+/// `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `on_url` is
+/// NULL or a function safe to call on this thread with `user_data`.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_login_loopback(
+    client: *const genauth_client,
+    options_json: *const c_char,
+    on_url: genauth_url_fn,
+    user_data: *mut c_void,
+) -> *mut c_char {
+    answer(|| {
+        // SAFETY: caller's pointers per the contract.
+        let (client, options) = unsafe {
+            (
+                client_ref(client)?,
+                optional_str(options_json, "options_json")?,
+            )
+        };
+        let options = LoopbackOptions::from_json(options)?;
+        let hand_over = |url: &str| -> Result<(), Error> {
+            match on_url {
+                Some(function) => {
+                    let text = std::ffi::CString::new(url)
+                        .map_err(|_| Error::Internal("a URL with a NUL byte".into()))?;
+                    // SAFETY: the caller's function and user_data, per the contract.
+                    unsafe { function(user_data, text.as_ptr()) };
+                    Ok(())
+                }
+                None => open_browser(url),
+            }
+        };
+        runtime::block_on(client.login_loopback(&options, hand_over))
     })
 }

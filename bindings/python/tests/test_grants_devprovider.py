@@ -106,3 +106,30 @@ def test_log_callback_sees_each_exchange_and_no_secret(dev_url: str, config) -> 
     with libgenauth.Client.from_config(config("app-post")) as client:
         client.client_credentials()
     assert len(lines) == count  # off
+
+
+def test_loopback_login_with_the_headless_dev_login(dev_url: str, config) -> None:
+    from conftest import dev_login_url
+
+    pages = []
+
+    def browser(url: str) -> None:
+        def visit() -> None:
+            callback = dev_login_url(dev_url, url)["callback_url"]
+            with urllib.request.urlopen(callback, timeout=30) as reply:
+                pages.append(reply.read().decode("utf-8"))
+
+        threading.Thread(target=visit, daemon=True).start()
+
+    # The dev provider registers http://127.0.0.1:8976/callback only: the login listens there.
+    with libgenauth.Client.from_config(config("app-post")) as client:
+        tokens = client.login_loopback(
+            browser, scope="openid profile offline_access", prompt="consent",
+            port=8976, timeout_seconds=30,
+        )
+    assert tokens.access_token and tokens.id_token_claims["sub"] == "user-1"
+    deadline = time.monotonic() + 5
+    while not pages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pages and "You are signed in" in pages[0]
+    assert tokens.access_token not in pages[0]

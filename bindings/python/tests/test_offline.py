@@ -60,6 +60,7 @@ EXPORTS = [
     "genauth_client_device_start",
     "genauth_client_device_poll",
     "genauth_set_log_callback",
+    "genauth_client_login_loopback",
 ]
 RETURNS_OWNED_STRING = [
     "genauth_exchange_code",
@@ -80,6 +81,7 @@ RETURNS_OWNED_STRING = [
     "genauth_client_logout_url",
     "genauth_client_device_start",
     "genauth_client_device_poll",
+    "genauth_client_login_loopback",
 ]
 
 

@@ -27,6 +27,9 @@ BUNDLED_NAMES = ("libgenauth.so", "libgenauth.dylib", "genauth.dll", "libgenauth
 #: ``c_void_p`` so that the pointer survives and can be released with ``genauth_string_free``.
 CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
+#: ``void (*genauth_url_fn)(void *user_data, const char *url)``.
+URL_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+
 #: ``void (*genauth_log_fn)(void *user_data, int32_t level, const char *message)``.
 LOG_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p)
 
@@ -145,6 +148,9 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.genauth_client_device_start.restype = c_void_p
     lib.genauth_client_device_poll.argtypes = [ClientPointer, c_char_p, c_uint32]
     lib.genauth_client_device_poll.restype = c_void_p
+
+    lib.genauth_client_login_loopback.argtypes = [ClientPointer, c_char_p, URL_CALLBACK, c_void_p]
+    lib.genauth_client_login_loopback.restype = c_void_p
 
     lib.genauth_set_log_callback.argtypes = [LOG_CALLBACK, c_void_p, c_int32]
     lib.genauth_set_log_callback.restype = None

@@ -162,6 +162,44 @@ class _ClientBase(Handle):
         text = self._call(library().genauth_client_device_start, _scope_options(scope))
         return member_or_raise(text, "device")
 
+    def _login_loopback(
+        self,
+        on_url: Optional[Callable[[str], None]],
+        scope: Optional[str],
+        prompt: Optional[str],
+        extra_params: Optional[Mapping[str, str]],
+        port: int,
+        timeout_seconds: int,
+    ) -> Tokens:
+        from ._native import URL_CALLBACK
+
+        options: Dict[str, Any] = {"port": int(port), "timeoutSeconds": int(timeout_seconds)}
+        if scope is not None:
+            options["scope"] = scope
+        if prompt is not None:
+            options["prompt"] = prompt
+        if extra_params is not None:
+            options["extraParams"] = dict(extra_params)
+        failure: List[BaseException] = []
+
+        def deliver(_user_data: Any, url: Optional[bytes]) -> None:
+            try:
+                if on_url is not None:
+                    on_url((url or b"").decode("utf-8"))
+            except BaseException as e:  # noqa: BLE001 - re-raised after the call
+                failure.append(e)
+
+        c_function = URL_CALLBACK(deliver) if on_url is not None else URL_CALLBACK()
+        text = self._call(
+            library().genauth_client_login_loopback,
+            encode_json(options, "options"),
+            c_function,
+            None,
+        )
+        if failure:
+            raise failure[0]
+        return tokens_or_raise(text)
+
     def _device_poll(self, device_code: str, max_wait_seconds: int) -> Tokens:
         code = encode_arg(device_code, "device_code")
         wait = max(0, min(int(max_wait_seconds), 0xFFFFFFFF))
@@ -317,6 +355,24 @@ class Client(_ClientBase):
         end first (poll again), :class:`OAuthError` (``access_denied``, ``expired_token``)
         when the provider ends it. Blocks (GIL released)."""
         return self._device_poll(device_code, max_wait_seconds)
+
+    def login_loopback(
+        self,
+        on_url: Optional[Callable[[str], None]] = None,
+        scope: Optional[str] = None,
+        prompt: Optional[str] = None,
+        extra_params: Optional[Mapping[str, str]] = None,
+        port: int = 0,
+        timeout_seconds: int = 300,
+    ) -> Tokens:
+        """A whole login for a desktop or command-line app (RFC 8252): listens on 127.0.0.1
+        (``port``, 0 for any free one), hands the login URL to ``on_url`` (``None``: opens the
+        system browser), waits up to ``timeout_seconds`` for the browser's callback, checks it,
+        exchanges the code with PKCE and returns the verified tokens. Raises
+        :class:`LoginError` (``login_timeout``, ``browser_failed``), :class:`CallbackError`
+        (``state_mismatch``) and the exchange's errors. ``on_url`` must return at once (the
+        browser opens the page on its own). Blocks (GIL released while waiting)."""
+        return self._login_loopback(on_url, scope, prompt, extra_params, port, timeout_seconds)
 
     # --- asyncio (AsyncClient has every call)
 

@@ -652,6 +652,20 @@ public final class GenAuthClient: @unchecked Sendable {
         }
     }
 
+    /// A whole login for a desktop or command-line app (RFC 8252): listens on 127.0.0.1,
+    /// opens the system browser at the login page, waits up to `timeoutSeconds` for its
+    /// callback and returns the verified tokens. Throws "login_timeout", "browser_failed",
+    /// "state_mismatch" and the exchange's errors. Blocks the calling thread.
+    public func loginLoopback(scope: String? = nil, port: UInt16 = 0,
+                              timeoutSeconds: UInt32 = 300) throws -> Tokens {
+        let data = try JSONEncoder().encode(LoopbackOptions(
+            scope: scope, port: port, timeoutSeconds: timeoutSeconds))
+        let options = String(decoding: data, as: UTF8.self)
+        return try blocking(Document.tokens) {
+            options.withCString { o in genauth_client_login_loopback(handle, o, nil, nil) }
+        }
+    }
+
     /// Waits up to `maxWaitSeconds` for the user to approve the device, polling at the
     /// provider's interval. Throws "authorization_pending" when the wait ends first.
     public func devicePoll(_ deviceCode: String, maxWaitSeconds: UInt32 = 60) throws -> Tokens {
@@ -922,6 +936,12 @@ private func authorizeOptions(scope: String?, prompt: String?,
     let data = try JSONEncoder().encode(
         AuthorizeOptions(scope: scope, prompt: prompt, extraParams: extraParams))
     return String(decoding: data, as: UTF8.self) // JSON escapes NULs: nothing is cut
+}
+
+private struct LoopbackOptions: Encodable {
+    let scope: String?
+    let port: UInt16
+    let timeoutSeconds: UInt32
 }
 
 private struct LogoutOptions: Encodable {
