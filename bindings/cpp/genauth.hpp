@@ -1465,6 +1465,26 @@ public:
             genauth_client_device_poll(handle_, code->c_str(), max_wait_seconds));
     }
 
+    // Desktop and command-line login (RFC 8252): listens on 127.0.0.1, hands the login URL to
+    // on_url (empty: the system browser is opened), waits for one callback, exchanges its code
+    // and returns the tokens. options_json: {"scope", "port", "timeoutSeconds", "prompt",
+    // "extraParams"}. on_url runs on this thread and must return at once.
+    Result<Tokens> login_loopback(std::string_view options_json = "{}",
+                                  std::function<void(std::string_view url)> on_url = {}) const {
+        auto opts = detail::c_arg(options_json);
+        if (!opts) return detail::nul_byte("a login option");
+        if (!on_url) {
+            return detail::take_result(
+                genauth_client_login_loopback(handle_, opts->c_str(), nullptr, nullptr));
+        }
+        return detail::take_result(genauth_client_login_loopback(
+            handle_, opts->c_str(),
+            [](void* user_data, const char* url) {
+                (*static_cast<std::function<void(std::string_view)>*>(user_data))(url ? url : "");
+            },
+            &on_url));
+    }
+
     // Non-blocking variants of the other calls, with the same rules as refresh_async: true when
     // accepted (on_result then runs exactly once, on a library thread, errors included).
     [[nodiscard]] bool revoke_async(std::string_view token,

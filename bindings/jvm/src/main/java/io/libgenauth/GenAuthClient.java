@@ -289,6 +289,33 @@ public final class GenAuthClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Desktop and command-line login (RFC 8252): listens on 127.0.0.1, hands the login URL to
+     * {@code onUrl} (null: the system browser is opened), waits for one callback, exchanges its
+     * code. {@code optionsJson}: {@code {"scope", "port", "timeoutSeconds", "prompt",
+     * "extraParams"}} or null. {@code onUrl} runs on this thread and must return at once.
+     */
+    public @NotNull Tokens loginLoopback(@Nullable String optionsJson,
+                                         @Nullable java.util.function.Consumer<String> onUrl) {
+        GenAuthLibrary.UrlCallback callback = onUrl == null ? null
+                : (userData, url) -> onUrl.accept(url == null ? "" : url);
+        Pointer client = handle.acquire();
+        try {
+            return Results.take(lib.genauth_client_login_loopback(client, optionsJson, callback, null));
+        } finally {
+            handle.release();
+            keepAlive(callback);
+        }
+    }
+
+    // The JNA callback must stay reachable until the native call returned (no reachabilityFence
+    // on Java 8): a volatile write the JIT cannot drop.
+    private static volatile Object lastCallback;
+
+    private static void keepAlive(Object callback) {
+        lastCallback = callback;
+    }
+
     private static String scopeOptions(@Nullable String scope) {
         org.json.JSONObject options = new org.json.JSONObject();
         if (scope != null) options.put("scope", scope);

@@ -31,6 +31,15 @@ public interface GenAuthLibrary extends Library {
         void invoke(Pointer userData, int level, String message);
     }
 
+    /** {@code genauth_url_fn}: {@code void (*)(void *user_data, const char *url)}. */
+    interface UrlCallback extends Callback {
+        /** The login URL to open, on the calling thread; must return at once. */
+        void invoke(Pointer userData, String url);
+    }
+
+    /** {@code char *genauth_client_login_loopback(client, options_json, on_url, user_data)}. */
+    Pointer genauth_client_login_loopback(Pointer client, String optionsJson, UrlCallback onUrl, Pointer userData);
+
     /** {@code char *genauth_client_credentials(client, options_json)}. */
     Pointer genauth_client_credentials(Pointer client, String optionsJson);
 
