@@ -73,13 +73,15 @@ impl LoopbackOptions {
     }
 }
 
-/// Opens `url` in the system browser: `xdg-open` (or `open` on macOS, `start` on Windows).
+/// Opens `url` in the system browser: `xdg-open` (or `open` on macOS, the URL protocol handler
+/// on Windows — not `cmd /C start`, whose parser would split the URL at each `&` and run the
+/// rest as commands).
 pub fn open_browser(url: &str) -> Result<(), Error> {
     let mut command = if cfg!(target_os = "macos") {
         std::process::Command::new("open")
     } else if cfg!(windows) {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
+        let mut c = std::process::Command::new("rundll32");
+        c.arg("url.dll,FileProtocolHandler");
         c
     } else {
         std::process::Command::new("xdg-open")
@@ -104,7 +106,7 @@ fn command_name() -> &'static str {
     if cfg!(target_os = "macos") {
         "open"
     } else if cfg!(windows) {
-        "start"
+        "rundll32 url.dll,FileProtocolHandler"
     } else {
         "xdg-open"
     }
