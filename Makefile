@@ -1,5 +1,5 @@
 # The two commands of the quick start are `make demo` and `make test`.
-.PHONY: all lib install demo test header clean
+.PHONY: all lib install dist demo test header clean
 
 PREFIX ?= /usr/local
 
@@ -14,6 +14,11 @@ lib:
 # The library, genauth.h, genauth.hpp, genauth.pc and the CMake package under PREFIX.
 install: lib
 	bindings/cpp/install.sh "$(PREFIX)"
+
+# Every artifact into dist/: C/C++ tarballs, Python wheels and sdist, the JVM jar (also installed
+# into the local Maven repository), for x86-64 and ARM64 Linux; checks of the mobile targets.
+dist:
+	scripts/dist
 
 # Builds the library, starts the bundled dev provider, logs its test user in, and exchanges and
 # refreshes the code through the C ABI.

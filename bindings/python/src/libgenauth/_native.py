@@ -167,6 +167,12 @@ def _candidates() -> "list[tuple[str, str]]":
     configured = os.environ.get("GENAUTH_LIBRARY")
     if configured:
         # An explicit setting is the only candidate: a wrong path must not silently fall back.
+        # It names the library file or the folder holding it.
+        if os.path.isdir(configured):
+            for name in BUNDLED_NAMES:
+                if os.path.isfile(os.path.join(configured, name)):
+                    return [("GENAUTH_LIBRARY", os.path.join(configured, name))]
+            return [("GENAUTH_LIBRARY", os.path.join(configured, BUNDLED_NAMES[0]))]
         return [("GENAUTH_LIBRARY", configured)]
     found = []
     here = Path(__file__).resolve().parent
