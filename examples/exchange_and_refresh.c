@@ -8,7 +8,8 @@
  * CODE is the `code` parameter your redirect URI received; CODE_VERIFIER is the PKCE verifier
  * of that login, if it used PKCE. Prints both result documents; exits 0 only if both succeeded.
  *
- * Build: cc exchange_and_refresh.c -I include -L target/release -lgenauth -o exchange_and_refresh
+ * Build (from the repository, after `make lib`):
+ *   cc examples/exchange_and_refresh.c -I include -L target/release -Wl,-rpath,"$PWD/target/release" -lgenauth -o exchange_and_refresh
  */
 
 #include <stdio.h>

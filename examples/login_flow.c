@@ -8,7 +8,8 @@
  * CONFIG_JSON is a config document with appId, appHost, redirectUri (and appSecret for a
  * confidential client).
  *
- * Build: cc login_flow.c -I include -L target/release -lgenauth -o login_flow
+ * Build (from the repository, after `make lib`):
+ *   cc examples/login_flow.c -I include -L target/release -Wl,-rpath,"$PWD/target/release" -lgenauth -o login_flow
  */
 
 #include <stdio.h>
