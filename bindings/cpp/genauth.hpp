@@ -1044,6 +1044,7 @@ struct Pending {
     std::function<void(Result<T>)> on_result;
     Parse parse;
 
+    // noexcept: an exception must not unwind into the library; it calls std::terminate instead.
     static void deliver(void* user_data, char* result_json) noexcept {
         std::unique_ptr<Pending> self(static_cast<Pending*>(user_data));
         Result<T> result = take(result_json, self->parse);
@@ -1390,25 +1391,20 @@ public:
             options = detail::c_arg(*options_json);
             if (!options) return false;
         }
-        auto* user_data = new Callback(std::move(on_result));
-        if (genauth_client_exchange_code_async(handle_, c->c_str(), detail::c_str_or_null(options),
-                                               &Client::trampoline, user_data) != 0) {
-            delete user_data; // not accepted: the callback will never run
-            return false;
-        }
-        return true;
+        return detail::start_async<Tokens>(
+            std::move(on_result), detail::parse_result, [&](genauth_callback cb, void* ud) {
+                return genauth_client_exchange_code_async(handle_, c->c_str(),
+                                                          detail::c_str_or_null(options), cb, ud);
+            });
     }
 
     [[nodiscard]] bool refresh_async(std::string_view refresh_token, Callback on_result) const {
         auto token = detail::c_arg(refresh_token);
         if (!token || !on_result) return false;
-        auto* user_data = new Callback(std::move(on_result));
-        if (genauth_client_refresh_async(handle_, token->c_str(), &Client::trampoline,
-                                         user_data) != 0) {
-            delete user_data;
-            return false;
-        }
-        return true;
+        return detail::start_async<Tokens>(
+            std::move(on_result), detail::parse_result, [&](genauth_callback cb, void* ud) {
+                return genauth_client_refresh_async(handle_, token->c_str(), cb, ud);
+            });
     }
 
     // ---- more grants
@@ -1595,15 +1591,8 @@ private:
     explicit Client(genauth_client* handle) noexcept : handle_(handle) {}
 
     // Runs on a library thread: owns the document and the heap-allocated Callback, frees both.
-    // noexcept: an exception must not unwind into the library; it calls std::terminate instead.
     static std::string scope_options(std::optional<std::string_view> scope) {
         return scope ? "{\"scope\":" + detail::quote(std::string(*scope)) + "}" : "{}";
-    }
-
-    static void trampoline(void* user_data, char* result_json) noexcept {
-        std::unique_ptr<Callback> callback(static_cast<Callback*>(user_data));
-        Result<Tokens> result = detail::take_result(result_json);
-        if (callback && *callback) (*callback)(std::move(result));
     }
 
     genauth_client* handle_ = nullptr;
