@@ -8,7 +8,8 @@
 //! destructor could wait on those same threads). No lock is used here, for the same reason.
 
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::Once;
 
 pub(crate) struct PerProcess<T> {
     slot: AtomicPtr<Tagged<T>>,
@@ -35,7 +36,7 @@ impl<T> PerProcess<T> {
     /// This process's value, made by `init` on its first use here. When threads race to make
     /// it, one value wins and the others are dropped unused.
     pub(crate) fn get_or_try_init<E>(&self, init: impl FnOnce() -> Result<T, E>) -> Result<&T, E> {
-        let pid = std::process::id();
+        let pid = pid();
         let mut seen = self.slot.load(Ordering::Acquire);
         if let Some(value) = self.made_in(seen, pid) {
             return Ok(value);
@@ -93,11 +94,39 @@ impl<T> Drop for PerProcess<T> {
         let current = *self.slot.get_mut();
         // SAFETY: from Box::into_raw in `get_or_try_init`; `&mut self` is exclusive.
         if let Some(tagged) = unsafe { current.as_ref() } {
-            if tagged.pid == std::process::id() {
+            if tagged.pid == pid() {
                 // SAFETY: as above; made in this process, so it is this process's to drop.
                 drop(unsafe { Box::from_raw(current) });
             }
         }
+    }
+}
+
+/// This process's id, without a system call on every use (each call into the library checks
+/// it): cached, and forgotten in a forked child by a `pthread_atfork` handler, so the child's
+/// first use reads its own. A child made by a raw `clone` without glibc's `fork` runs no such
+/// handler; only `fork`'s children may call into the library.
+pub(crate) fn pid() -> u32 {
+    static PID: AtomicU32 = AtomicU32::new(0);
+    static WATCH_FORKS: Once = Once::new();
+    extern "C" fn forget_pid() {
+        PID.store(0, Ordering::Relaxed);
+    }
+    WATCH_FORKS.call_once(|| {
+        // SAFETY: registers a handler that only stores to an atomic (async-signal-safe).
+        // Registration can fail only for lack of memory; then the cache is not used at all.
+        if unsafe { libc::pthread_atfork(None, None, Some(forget_pid)) } != 0 {
+            PID.store(u32::MAX, Ordering::Relaxed);
+        }
+    });
+    match PID.load(Ordering::Relaxed) {
+        0 => {
+            let pid = std::process::id();
+            PID.store(pid, Ordering::Relaxed);
+            pid
+        }
+        u32::MAX => std::process::id(),
+        pid => pid,
     }
 }
 
@@ -143,7 +172,7 @@ mod tests {
         let cell = PerProcess::<&str>::new();
         // What a forked child finds: a value tagged with its parent's pid.
         let parents = Box::into_raw(Box::new(Tagged {
-            pid: std::process::id().wrapping_add(1),
+            pid: pid().wrapping_add(1),
             value: "parent's",
         }));
         cell.slot.store(parents, Ordering::Release);

@@ -1,18 +1,24 @@
-//! The process's one tokio runtime and the connection pools of the one-shot calls.
+//! The process's shared tokio runtime (for the `_async` calls), the connection pools of the
+//! one-shot calls, and the way blocking calls run.
 //!
-//! Created on first use and never dropped: a library cannot know when its host is done with it,
-//! and dropping a runtime from `atexit` or `dlclose` races threads that are still running.
-//! A forked child gets a fresh runtime and fresh pools: the parent's worker threads do not exist
-//! in the child, so whatever belonged to them is leaked, never touched.
+//! A blocking call runs on the caller's thread with that thread's own runtime and connections
+//! (`core::caller_thread`): a C or Python caller waiting on a worker thread of a shared runtime
+//! pays for two cross-thread wake-ups per call, more than a loopback request costs. The shared
+//! runtime serves the `_async` calls; a program that only makes blocking calls never starts it.
+//!
+//! Both are made on first use and never dropped: a library cannot know when its host is done
+//! with it, and dropping a runtime from `atexit` or `dlclose` races threads that are still
+//! running. A forked child gets a fresh runtime and fresh pools: the parent's worker threads do
+//! not exist in the child, so whatever belonged to them is leaked, never touched.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use crate::core::caller_thread;
 use crate::core::config::ProxySetting;
 use crate::core::provider::ProviderCache;
-use crate::core::transport::build_http_client;
-use crate::core::{Config, Error};
+use crate::core::{Config, Connections, Error};
 use crate::per_process::PerProcess;
 
 /// Few workers: the work is waiting on sockets, and the library is a guest in its host process.
@@ -22,9 +28,14 @@ const MAX_CALLBACK_THREADS: usize = 16;
 pub(crate) struct Shared {
     /// `None` only while dropping (a runtime that lost the race to be the process's).
     runtime: Option<tokio::runtime::Runtime>,
-    /// One pool per distinct `caCertPem` (None = the OS trust store alone) and `proxy` setting.
-    pools: Mutex<HashMap<PoolKey, reqwest::Client>>,
-    /// Discovery and keys per provider, for the one-shot calls.
+}
+
+/// What one-shot calls (a config document per call) share between calls.
+#[derive(Default)]
+pub(crate) struct OneShot {
+    /// One set of pools per distinct `caCertPem` (None = the OS trust store alone) and `proxy`.
+    pools: Mutex<HashMap<PoolKey, Connections>>,
+    /// Discovery and keys per provider.
     providers: Mutex<HashMap<ProviderKey, Arc<ProviderCache>>>,
 }
 
@@ -38,6 +49,7 @@ type ProviderKey = (String, Option<String>);
 const MAX_PROVIDERS: usize = 64;
 
 static SHARED: PerProcess<Shared> = PerProcess::new();
+static ONE_SHOT: PerProcess<OneShot> = PerProcess::new();
 
 impl Shared {
     fn new() -> Result<Shared, Error> {
@@ -58,8 +70,6 @@ impl Shared {
             .ok_or_else(|| Error::Internal("could not start the runtime threads".into()))?;
         Ok(Shared {
             runtime: Some(runtime),
-            pools: Mutex::new(HashMap::new()),
-            providers: Mutex::new(HashMap::new()),
         })
     }
 
@@ -68,22 +78,28 @@ impl Shared {
             .as_ref()
             .expect("the runtime is only taken while dropping")
     }
+}
 
-    /// The shared pool for a TLS and proxy setting, built on first use (a proxy from the
-    /// environment is read then).
-    pub(crate) fn pool(
+impl OneShot {
+    /// The pools for a TLS and proxy setting, made on first use (a proxy from the environment
+    /// is read then).
+    pub(crate) fn connections(
         &self,
         ca_cert_pem: Option<&str>,
         proxy: &ProxySetting,
-    ) -> Result<reqwest::Client, Error> {
+    ) -> Result<Connections, Error> {
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (ca_cert_pem.map(str::to_owned), proxy.clone());
-        if let Some(client) = pools.get(&key) {
-            return Ok(client.clone());
+        // Looked up without building a key: this runs on every one-shot call.
+        if let Some((_, c)) = pools
+            .iter()
+            .find(|((ca, p), _)| ca.as_deref() == ca_cert_pem && p == proxy)
+        {
+            return Ok(c.clone());
         }
-        let client = build_http_client(ca_cert_pem, proxy)?;
-        pools.insert(key, client.clone());
-        Ok(client)
+        let connections = Connections::new(ca_cert_pem, proxy)?;
+        let key = (ca_cert_pem.map(str::to_owned), proxy.clone());
+        pools.insert(key, connections.clone());
+        Ok(connections)
     }
 
     /// The discovery and key cache shared by one-shot calls to the same provider.
@@ -100,9 +116,14 @@ impl Shared {
     }
 }
 
-/// The runtime of this process (a fork gets its own).
+/// The shared runtime of this process (a fork gets its own).
 pub(crate) fn shared() -> Result<&'static Shared, Error> {
     SHARED.get_or_try_init(Shared::new)
+}
+
+/// What this process's one-shot calls share (a fork gets its own).
+pub(crate) fn one_shot() -> &'static OneShot {
+    ONE_SHOT.get_or_init(OneShot::default)
 }
 
 impl Drop for Shared {
@@ -115,13 +136,13 @@ impl Drop for Shared {
     }
 }
 
-/// Runs a future to completion for a blocking C call. The future runs on the caller's thread
-/// (no hand-off to a worker and back); the runtime's workers drive its sockets and timers.
+/// Runs a future to completion for a blocking C call, on the caller's thread with its own
+/// runtime and connections.
 pub(crate) fn block_on<T>(future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-    // Waiting inside the runtime would panic ("cannot start a runtime from within a runtime")
-    // or deadlock its worker; this is how a blocking call from a callback is caught.
+    // Waiting inside a runtime would stall it (or deadlock its worker); this is how a blocking
+    // call from a callback is caught.
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(Error::ReentrantCall);
     }
-    shared()?.runtime().block_on(future)
+    caller_thread::block_on(future)
 }

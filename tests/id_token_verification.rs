@@ -80,7 +80,7 @@ fn client(p: &FakeProvider, refetch_floor: Option<Duration>) -> Client {
     match refetch_floor {
         Some(floor) => Client::with_shared(
             config,
-            genauth::core::testing::build_http_client(None, &Default::default()).unwrap(),
+            genauth::core::Connections::new(None, &Default::default()).unwrap(),
             Arc::new(ProviderCache::new(floor)),
         ),
         None => Client::new(config).unwrap(),

@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 use super::authorize::{build_authorize_url, AuthorizeOptions, AuthorizeRequest};
 use super::callback::{parse_callback, Callback, CallbackExpectations};
 use super::config::{Config, Protocol};
+use super::connections::Connections;
 use super::discovery::{expected_issuer, ProviderMetadata};
 use super::error::Error;
 use super::id_token::{self, Expectations, IdTokenCheck};
@@ -16,7 +17,7 @@ use super::redact::Secrets;
 use super::token_reply::{parse_json_reply, parse_token_reply};
 use super::token_request::{authenticated_post, grant_secrets, token_request, FormPost, Grant};
 use super::tokens::{IdTokenClaims, Introspection, Tokens, UserInfo};
-use super::transport::{self, build_http_client};
+use super::transport;
 
 /// Per-call options of a code exchange.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -81,7 +82,7 @@ pub(crate) struct IdTokenChecks<'a> {
 #[derive(Clone)]
 pub struct Client {
     pub(crate) config: Config,
-    pub(crate) http: reqwest::Client,
+    pub(crate) connections: Connections,
     provider: Arc<ProviderCache>,
     /// The polling intervals of this client's device authorizations (RFC 8628).
     pub(crate) devices: Arc<super::grants::DeviceIntervals>,
@@ -99,20 +100,20 @@ impl Client {
     /// A client with a connection pool and provider cache of its own, trusting `caCertPem`
     /// when given.
     pub fn new(config: Config) -> Result<Client, Error> {
-        let http = build_http_client(config.ca_cert_pem.as_deref(), &config.proxy)?;
-        Ok(Client::with_shared(config, http, Arc::default()))
+        let connections = Connections::new(config.ca_cert_pem.as_deref(), &config.proxy)?;
+        Ok(Client::with_shared(config, connections, Arc::default()))
     }
 
     /// A client over an existing pool and provider cache (the one-shot calls share both
     /// across calls to the same host).
     pub fn with_shared(
         config: Config,
-        http: reqwest::Client,
+        connections: Connections,
         provider: Arc<ProviderCache>,
     ) -> Client {
         Client {
             config,
-            http,
+            connections,
             provider,
             devices: Arc::default(),
         }
@@ -127,6 +128,11 @@ impl Client {
     /// The discovery and key cache, e.g. to share it or to inspect how often keys were fetched.
     pub fn provider(&self) -> &Arc<ProviderCache> {
         &self.provider
+    }
+
+    /// The connection pool for a request made now (see `Connections::current`).
+    pub(crate) fn http(&self) -> Result<reqwest::Client, Error> {
+        self.connections.current()
     }
 
     pub fn config(&self) -> &Config {
@@ -218,11 +224,11 @@ impl Client {
         if !self.config.validate_id_token {
             return Ok(None);
         }
-        self.provider.metadata(&self.http, &self.config).await
+        self.provider.metadata(&self.http()?, &self.config).await
     }
 
     async fn post_for_tokens(&self, request: &FormPost) -> Result<Tokens, Error> {
-        let reply = transport::send(&self.http, request)
+        let reply = transport::send(&self.http()?, request)
             .await
             .map_err(|e| self.located(e, &request.url))?;
         parse_token_reply(reply.status, &reply.body, reply.received_at)
@@ -267,7 +273,7 @@ impl Client {
         } else {
             let jwk = self
                 .provider
-                .key_for(&self.http, &metadata.jwks_uri, &header)
+                .key_for(&self.http()?, &metadata.jwks_uri, &header)
                 .await
                 .map_err(Error::IdTokenInvalid)?;
             id_token::decoding_key(&jwk).map_err(Error::IdTokenInvalid)?
@@ -330,7 +336,7 @@ impl Client {
     /// Discovery for the login helpers: only the `oidc` protocol's endpoints are discovered.
     pub(crate) async fn oidc_metadata(&self) -> Result<Option<Arc<ProviderMetadata>>, Error> {
         match self.config.protocol {
-            Protocol::Oidc => self.provider.metadata(&self.http, &self.config).await,
+            Protocol::Oidc => self.provider.metadata(&self.http()?, &self.config).await,
             Protocol::OAuth => Ok(None),
         }
     }
@@ -397,7 +403,7 @@ impl Client {
                 .discovered_endpoint(|m| m.userinfo_endpoint.clone(), "me")
                 .await?;
             let headers = [("authorization", format!("Bearer {access_token}"))];
-            let reply = transport::get(&self.http, &url, &headers)
+            let reply = transport::get(&self.http()?, &url, &headers)
                 .await
                 .map_err(|e| self.located(e, &url))?;
             parse_json_reply(reply.status, &reply.body)
@@ -426,7 +432,7 @@ impl Client {
         let secrets = std::mem::take(&mut request.secrets);
         let call = async {
             request.url = self.discovered_endpoint(pick, documented_path).await?;
-            let reply = transport::send(&self.http, &request)
+            let reply = transport::send(&self.http()?, &request)
                 .await
                 .map_err(|e| self.located(e, &request.url))?;
             read(reply).map_err(|e| self.located(e, &request.url))

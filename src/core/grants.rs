@@ -275,7 +275,7 @@ impl Client {
             request.url = self
                 .discovered_endpoint(|m| m.device_authorization_endpoint.clone(), "device/auth")
                 .await?;
-            let reply = transport::send(&self.http, &request)
+            let reply = transport::send(&self.http()?, &request)
                 .await
                 .map_err(|e| self.located(e, &request.url))?;
             let doc = parse_json_reply(reply.status, &reply.body)

@@ -147,7 +147,7 @@ impl Client {
         let redirect_uri = format!("http://127.0.0.1:{port}{path}");
         let mut config = self.config.clone();
         config.redirect_uri = Some(redirect_uri.clone());
-        let login = Client::with_shared(config, self.http.clone(), self.provider().clone());
+        let login = Client::with_shared(config, self.connections.clone(), self.provider().clone());
 
         let request = login.authorize_url(&options.authorize).await?;
         on_url(request.url.as_str())?;

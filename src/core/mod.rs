@@ -31,8 +31,10 @@
 
 pub(crate) mod authorize;
 pub(crate) mod callback;
+pub(crate) mod caller_thread;
 pub(crate) mod client;
 pub(crate) mod config;
+pub(crate) mod connections;
 pub(crate) mod discovery;
 pub(crate) mod error;
 pub(crate) mod error_code;
@@ -54,6 +56,7 @@ pub use authorize::{build_authorize_url, AuthorizeOptions, AuthorizeRequest};
 pub use callback::{parse_callback, Callback, CallbackExpectations};
 pub use client::{Client, ExchangeOptions};
 pub use config::{AuthMethod, Config, Protocol, ProxySetting};
+pub use connections::Connections;
 pub use error::Error;
 pub use error_code::ErrorCode;
 pub use grants::{ClientCredentialsOptions, DeviceAuthorization, LogoutOptions, LogoutUrl};
@@ -67,6 +70,7 @@ pub use tokens::{IdTokenClaims, Introspection, Tokens, UserInfo};
 /// targets. Not part of the Rust API: they may change in any release.
 #[doc(hidden)]
 pub mod testing {
+    pub use super::caller_thread::pools_on_this_thread;
     pub use super::config::is_loopback;
     pub use super::discovery::{parse_metadata, DiscoveryFailure};
     pub use super::token_reply::{parse_json_reply, parse_token_reply};

@@ -41,7 +41,7 @@ impl genauth_client {
         genauth_client {
             process: Arc::new(ProcessClient {
                 inner: Arc::new(client),
-                created_in: std::process::id(),
+                created_in: crate::per_process::pid(),
                 in_child: PerProcess::new(),
             }),
         }
@@ -51,7 +51,7 @@ impl genauth_client {
 impl ProcessClient {
     /// The client to use in this process.
     pub(crate) fn current(&self) -> Result<Arc<Client>, Error> {
-        if std::process::id() == self.created_in {
+        if crate::per_process::pid() == self.created_in {
             return Ok(self.inner.clone());
         }
         self.in_child

@@ -105,10 +105,7 @@ pub(crate) fn authorize_options(json: Option<&str>) -> Result<AuthorizeOptions, 
 fn cached_metadata(
     config: &Config,
 ) -> Option<std::sync::Arc<crate::core::discovery::ProviderMetadata>> {
-    runtime::shared()
-        .ok()?
-        .provider_cache(config)
-        .cached_metadata()
+    runtime::one_shot().provider_cache(config).cached_metadata()
 }
 
 /// Builds the URL that starts a login, at the authorization endpoint of the client's own

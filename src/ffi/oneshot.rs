@@ -81,8 +81,8 @@ pub unsafe extern "C" fn genauth_refresh(
 /// provider cache of its host, so one-shot callers still reuse connections, discovery and keys.
 fn shared_pool_client(config_json: &str) -> Result<Client, Error> {
     let config = Config::from_json(config_json)?;
-    let shared = runtime::shared()?;
-    let pool = shared.pool(config.ca_cert_pem.as_deref(), &config.proxy)?;
-    let provider = shared.provider_cache(&config);
-    Ok(Client::with_shared(config, pool, provider))
+    let one_shot = runtime::one_shot();
+    let connections = one_shot.connections(config.ca_cert_pem.as_deref(), &config.proxy)?;
+    let provider = one_shot.provider_cache(&config);
+    Ok(Client::with_shared(config, connections, provider))
 }

@@ -1,11 +1,12 @@
 /* Loading libgenauth at run time: dlopen() the library (GENAUTH_LIBRARY), resolve the functions,
- * make real calls (a refresh against the fast token server at GENAUTH_FAST_URL, one-shot and on a
- * client, and a call with a bad config), dlclose() it, then open it again and call again, and
- * exit cleanly. Run by tests/c/run-hardening, plainly and under valgrind.
+ * make real calls (a refresh against the fast token server at GENAUTH_FAST_URL, one-shot, on a
+ * client, non-blocking on a client, and a call with a bad config), dlclose() it, then open it
+ * again and call again, and exit cleanly. Run by tests/c/run-hardening, plainly and under valgrind.
  *
- * What happens at dlclose: the library's runtime threads ("genauth-worker") are never stopped
- * (see src/runtime.rs) and have registered thread-local destructors, so glibc keeps the library
- * mapped; dlclose returns 0 and the threads keep running. The program reports whether the library
+ * What happens at dlclose: the shared runtime's threads ("genauth-worker", started by the
+ * non-blocking call; blocking calls run on the caller's thread) are never stopped (see
+ * src/runtime.rs), and they and this thread have registered thread-local destructors, so glibc
+ * keeps the library mapped; dlclose returns 0 and the threads keep running. The program reports whether the library
  * is still mapped and how many runtime threads are alive, and checks that a second dlopen works.
  *
  * Not linked with the library and without the test harness (which is): prints its own
@@ -16,6 +17,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@ typedef char *(*refresh_fn)(const char *, const char *);
 typedef void *(*client_new_fn)(const char *, char **);
 typedef char *(*client_refresh_fn)(const void *, const char *);
 typedef void (*client_free_fn)(void *);
+typedef int (*client_refresh_async_fn)(const void *, const char *, void (*)(void *, char *), void *);
 typedef void (*string_free_fn)(char *);
 typedef const char *(*version_fn)(void);
 
@@ -78,8 +81,26 @@ struct lib {
     client_new_fn client_new;
     client_refresh_fn client_refresh;
     client_free_fn client_free;
+    client_refresh_async_fn client_refresh_async;
     string_free_fn string_free;
 };
+
+/* The document of one non-blocking call, handed over by its callback. */
+struct delivery {
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    char *doc;
+    int delivered;
+};
+
+static void on_result(void *user_data, char *doc) {
+    struct delivery *d = user_data;
+    pthread_mutex_lock(&d->lock);
+    d->doc = doc;
+    d->delivered = 1;
+    pthread_cond_signal(&d->done);
+    pthread_mutex_unlock(&d->lock);
+}
 
 static int open_lib(const char *path, struct lib *lib) {
     memset(lib, 0, sizeof *lib);
@@ -94,9 +115,10 @@ static int open_lib(const char *path, struct lib *lib) {
     *(void **)&lib->client_new = dlsym(lib->handle, "genauth_client_new");
     *(void **)&lib->client_refresh = dlsym(lib->handle, "genauth_client_refresh");
     *(void **)&lib->client_free = dlsym(lib->handle, "genauth_client_free");
+    *(void **)&lib->client_refresh_async = dlsym(lib->handle, "genauth_client_refresh_async");
     *(void **)&lib->string_free = dlsym(lib->handle, "genauth_string_free");
     int all = lib->version && lib->refresh && lib->client_new && lib->client_refresh &&
-              lib->client_free && lib->string_free;
+              lib->client_free && lib->client_refresh_async && lib->string_free;
     report(all, "dlopen_and_resolve", path);
     return all;
 }
@@ -127,6 +149,15 @@ static void calls(struct lib *lib, const char *config, const char *round) {
     int ok = client != NULL;
     if (client) {
         ok = expect_doc(lib, lib->client_refresh(client, "rt-dlopen"), "\"ok\":true");
+        struct delivery d = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0};
+        if (lib->client_refresh_async(client, "rt-dlopen", on_result, &d) == 0) {
+            pthread_mutex_lock(&d.lock);
+            while (!d.delivered) pthread_cond_wait(&d.done, &d.lock);
+            pthread_mutex_unlock(&d.lock);
+            ok = expect_doc(lib, d.doc, "\"ok\":true") && ok;
+        } else {
+            ok = 0;
+        }
         lib->client_free(client);
     } else {
         printf("  genauth_client_new: %s\n", error ? error : "(null)");
