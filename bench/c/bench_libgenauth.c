@@ -5,7 +5,11 @@
  *                  the process-wide pool reused
  *
  * Modes: "full" (first call, warm latency, throughput with N threads), "cold" (first call
- * only, then exit), "rss" (resident memory after 1 000 and after 100 000 calls, one thread).
+ * only, then exit), "rss" (resident memory after 1 000 and after 100 000 calls, one thread),
+ * "rss-threads" (resident memory after the first and after the last of 8 waves of 8 threads
+ * that each make --rss-calls' second number of calls and exit: 64 threads that come and go).
+ * --gap-us N adds, in "full", a second latency loop in which the caller busy-works N µs
+ * between calls, as a program that does anything besides calling does (only calls are timed).
  * Same command line and one-line JSON output as the other bench programs (bench/README.md).
  * Every result document is checked: anything but {"ok":true,...} counts as an error. */
 
@@ -25,7 +29,7 @@
 struct options {
     const char *app_host, *client_id, *client_secret, *refresh_token;
     const char *mode, *api;
-    long warmup, calls, max_calls, rss_small, rss_large;
+    long warmup, calls, max_calls, rss_small, rss_large, gap_us;
     int levels[16], n_levels;
     double seconds, max_seconds;
     int verify;
@@ -104,6 +108,13 @@ static double cpu_s(void) {
 static long rss_kb_now(void) { return status_kb("VmRSS"); }
 static long peak_rss_kb(void) { return status_kb("VmHWM"); }
 
+/* The caller's own work between calls: `us` microseconds of spinning. */
+static void busy_work(long us) {
+    double until = now_s() + (double)us / 1e6;
+    while (now_s() < until) {
+    }
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -158,6 +169,37 @@ static double throughput(int n) {
     return (double)total / elapsed;
 }
 
+struct rss_worker {
+    pthread_t thread;
+    long calls;
+};
+
+static void *rss_work(void *arg) {
+    struct rss_worker *w = arg;
+    for (long i = 0; i < w->calls; i++) call();
+    return NULL;
+}
+
+/* 8 waves of 8 threads, each thread `calls` calls then exit; RSS after the first and last wave. */
+static void rss_threads(long calls) {
+    enum { WAVES = 8, PER_WAVE = 8 };
+    long rss_first = 0;
+    double t = now_s();
+    int waves = 0;
+    for (; waves < WAVES && now_s() - t < opt.max_seconds; waves++) {
+        struct rss_worker w[PER_WAVE];
+        for (int i = 0; i < PER_WAVE; i++) {
+            w[i].calls = calls;
+            pthread_create(&w[i].thread, NULL, rss_work, &w[i]);
+        }
+        for (int i = 0; i < PER_WAVE; i++) pthread_join(w[i].thread, NULL);
+        if (waves == 0) rss_first = rss_kb_now();
+    }
+    printf(",\"rss_threads\":%d,\"rss_calls_per_thread\":%ld,\"rss_first_wave_kb\":%ld"
+           ",\"rss_last_wave_kb\":%ld",
+           waves * PER_WAVE, calls, rss_first, rss_kb_now());
+}
+
 static void print_json_string(const char *s) {
     putchar('"');
     for (; *s; s++) {
@@ -185,6 +227,7 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--max-calls") == 0) opt.max_calls = atol(v);
         else if (strcmp(a, "--seconds") == 0) opt.seconds = atof(v);
         else if (strcmp(a, "--max-seconds") == 0) opt.max_seconds = atof(v);
+        else if (strcmp(a, "--gap-us") == 0) opt.gap_us = atol(v);
         else if (strcmp(a, "--rss-calls") == 0) sscanf(v, "%ld,%ld", &opt.rss_small, &opt.rss_large);
         else if (strcmp(a, "--levels") == 0) {
             opt.n_levels = 0;
@@ -241,6 +284,19 @@ int main(int argc, char **argv) {
                ",\"cpu_us_per_call\":%.2f",
                n, percentile(samples, n, 50), percentile(samples, n, 99), n ? sum / (double)n : 0,
                cpu_per_call_us);
+        if (opt.gap_us > 0) {
+            n = 0;
+            t = now_s();
+            while (n < opt.calls && now_s() - t < opt.max_seconds) {
+                busy_work(opt.gap_us);
+                double s = now_s();
+                call();
+                samples[n++] = (now_s() - s) * 1e6;
+            }
+            qsort(samples, (size_t)n, sizeof(double), cmp_double);
+            printf(",\"gap_us\":%ld,\"gap_lat_p50_us\":%.2f,\"gap_lat_p99_us\":%.2f", opt.gap_us,
+                   percentile(samples, n, 50), percentile(samples, n, 99));
+        }
         free(samples);
         printf(",\"tput\":{");
         for (int i = 0; i < opt.n_levels; i++)
@@ -256,8 +312,10 @@ int main(int argc, char **argv) {
         long rss_large = rss_kb_now();
         printf(",\"rss_small_calls\":%ld,\"rss_small_kb\":%ld,\"rss_large_calls\":%ld,\"rss_large_kb\":%ld",
                at_small, rss_small, done, rss_large);
+    } else if (strcmp(opt.mode, "rss-threads") == 0) {
+        rss_threads(opt.rss_large);
     } else if (strcmp(opt.mode, "cold") != 0) {
-        usage("--mode is full, cold or rss");
+        usage("--mode is full, cold, rss or rss-threads");
     }
     printf(",\"errors\":%ld", atomic_load(&error_count));
     if (first_error[0]) {
@@ -266,7 +324,7 @@ int main(int argc, char **argv) {
     }
     printf(",\"peak_rss_kb\":%ld}\n", peak_rss_kb());
     fflush(stdout);
-    /* The client is freed; the library's runtime threads stay (they are never torn down). */
+    /* The client is freed; this thread's runtime goes with the thread (the process). */
     genauth_client_free(client);
     return 0;
 }

@@ -1,6 +1,7 @@
 //! What the provider hands back, typed: the fields OAuth 2.0 and OpenID Connect define are
 //! fields, and everything else the provider sent is kept in `extra`, so nothing is lost.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use zeroize::Zeroize;
 
@@ -58,14 +59,14 @@ pub struct UserInfo {
 }
 
 /// Takes `key` out of `map` when it has the expected type; otherwise leaves it where it is, in
-/// what becomes `extra`.
+/// what becomes `extra` (in the provider's order: the others are shifted, not swapped).
 fn take<T>(
     map: &mut Map<String, Value>,
     key: &str,
     read: impl Fn(&Value) -> Option<T>,
 ) -> Option<T> {
     let value = read(map.get(key)?)?;
-    map.remove(key);
+    map.shift_remove(key);
     Some(value)
 }
 
@@ -81,7 +82,7 @@ impl Tokens {
     /// Splits a provider's reply object. `id_token_claims` is this library's name for claims it
     /// verified: one that a provider sends is dropped, never passed on as if verified.
     pub fn from_reply(mut map: Map<String, Value>) -> Option<Tokens> {
-        map.remove("id_token_claims");
+        map.shift_remove("id_token_claims");
         Tokens::from_object(map)
     }
 
@@ -105,7 +106,7 @@ impl Tokens {
         if let Some(Value::Object(claims)) = map.get("id_token_claims") {
             tokens.id_token_claims = IdTokenClaims::from_object(claims.clone());
             if tokens.id_token_claims.is_some() {
-                map.remove("id_token_claims");
+                map.shift_remove("id_token_claims");
             }
         }
         tokens.extra = map;
@@ -113,36 +114,13 @@ impl Tokens {
     }
 
     /// The tokens as one JSON object: the known fields (those present), then `extra`, then
-    /// `id_token_claims` — the `tokens` of a result document, and what a session is seeded with.
+    /// `expires_at` and `id_token_claims` — the `tokens` of a result document (which is written
+    /// straight from the `Serialize` impl, in the same order), and what a session is seeded with.
     pub fn to_object(&self) -> Map<String, Value> {
-        let mut map = Map::with_capacity(8 + self.extra.len());
-        map.insert(
-            "access_token".into(),
-            Value::from(self.access_token.as_str()),
-        );
-        let mut put = |key: &str, value: Option<Value>| {
-            if let Some(v) = value {
-                map.insert(key.into(), v);
-            }
-        };
-        put("token_type", self.token_type.as_deref().map(Value::from));
-        put("expires_in", self.expires_in.map(Value::from));
-        put(
-            "refresh_token",
-            self.refresh_token.as_deref().map(Value::from),
-        );
-        put("id_token", self.id_token.as_deref().map(Value::from));
-        put("scope", self.scope.as_deref().map(Value::from));
-        for (k, v) in &self.extra {
-            map.insert(k.clone(), v.clone());
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => unreachable!("tokens serialise to an object"),
         }
-        if let Some(at) = self.expires_at {
-            map.insert("expires_at".into(), Value::from(at));
-        }
-        if let Some(claims) = &self.id_token_claims {
-            map.insert("id_token_claims".into(), Value::Object(claims.to_object()));
-        }
-        map
     }
 
     /// The lifetime the provider gave, in whatever form (a number, a numeric string).
@@ -208,28 +186,86 @@ fn wipe(map: Map<String, Value>) {
     }
 }
 
-impl IdTokenClaims {
-    /// The claims as one JSON object.
-    pub fn to_object(&self) -> Map<String, Value> {
-        let mut map = Map::with_capacity(8 + self.extra.len());
-        map.insert("iss".into(), Value::from(self.iss.as_str()));
-        map.insert("sub".into(), Value::from(self.sub.as_str()));
-        if !self.aud.is_null() {
-            map.insert("aud".into(), self.aud.clone());
+/// The known fields (those present), then `extra`; a typed field written after `extra`
+/// (`expires_at`, `id_token_claims`) takes the place of an `extra` member of the same name, as
+/// inserting into an ordered map would.
+impl Serialize for Tokens {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("access_token", &self.access_token)?;
+        if let Some(v) = &self.token_type {
+            map.serialize_entry("token_type", v)?;
         }
-        let mut put = |key: &str, value: Option<Value>| {
-            if let Some(v) = value {
-                map.insert(key.into(), v);
-            }
-        };
-        put("exp", self.exp.map(Value::from));
-        put("iat", self.iat.map(Value::from));
-        put("nonce", self.nonce.as_deref().map(Value::from));
-        put("azp", self.azp.as_deref().map(Value::from));
+        if let Some(v) = &self.expires_in {
+            map.serialize_entry("expires_in", v)?;
+        }
+        if let Some(v) = &self.refresh_token {
+            map.serialize_entry("refresh_token", v)?;
+        }
+        if let Some(v) = &self.id_token {
+            map.serialize_entry("id_token", v)?;
+        }
+        if let Some(v) = &self.scope {
+            map.serialize_entry("scope", v)?;
+        }
+        let (mut at_written, mut claims_written) = (false, false);
         for (k, v) in &self.extra {
-            map.insert(k.clone(), v.clone());
+            match (k.as_str(), self.expires_at, &self.id_token_claims) {
+                ("expires_at", Some(at), _) => {
+                    map.serialize_entry(k, &at)?;
+                    at_written = true;
+                }
+                ("id_token_claims", _, Some(claims)) => {
+                    map.serialize_entry(k, claims)?;
+                    claims_written = true;
+                }
+                _ => map.serialize_entry(k, v)?,
+            }
         }
-        map
+        if let (Some(at), false) = (self.expires_at, at_written) {
+            map.serialize_entry("expires_at", &at)?;
+        }
+        if let (Some(claims), false) = (&self.id_token_claims, claims_written) {
+            map.serialize_entry("id_token_claims", claims)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for IdTokenClaims {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("iss", &self.iss)?;
+        map.serialize_entry("sub", &self.sub)?;
+        if !self.aud.is_null() {
+            map.serialize_entry("aud", &self.aud)?;
+        }
+        if let Some(v) = &self.exp {
+            map.serialize_entry("exp", v)?;
+        }
+        if let Some(v) = &self.iat {
+            map.serialize_entry("iat", v)?;
+        }
+        if let Some(v) = &self.nonce {
+            map.serialize_entry("nonce", v)?;
+        }
+        if let Some(v) = &self.azp {
+            map.serialize_entry("azp", v)?;
+        }
+        for (k, v) in &self.extra {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl IdTokenClaims {
+    /// The claims as one JSON object (in the order the `Serialize` impl writes them).
+    pub fn to_object(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => unreachable!("claims serialise to an object"),
+        }
     }
 
     /// Splits a claims object that has a string `iss` and `sub`.
@@ -239,7 +275,7 @@ impl IdTokenClaims {
         Some(IdTokenClaims {
             iss,
             sub,
-            aud: map.remove("aud").unwrap_or(Value::Null),
+            aud: map.shift_remove("aud").unwrap_or(Value::Null),
             exp: take(&mut map, "exp", seconds),
             iat: take(&mut map, "iat", seconds),
             nonce: take(&mut map, "nonce", string),

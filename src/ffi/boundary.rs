@@ -2,15 +2,13 @@
 //! library-owned JSON string. Each exported function reads as its argument checks and one call
 //! into the core, wrapped in one of `answer`, `construct` or `answer_later`.
 
-use std::ffi::{c_char, c_void, CStr, CString};
+use std::ffi::{c_char, c_void, CStr};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use serde_json::Value;
-
 use super::client_async::{genauth_callback, submit};
-use super::document::{self, Member};
+use super::document::{self, Document, Member};
 use crate::core::Error;
 
 /// The body of a function that answers with a result document: its value as the success
@@ -19,7 +17,7 @@ use crate::core::Error;
 pub(crate) fn answer<T: Member>(body: impl FnOnce() -> Result<T, Error>) -> *mut c_char {
     let doc = catch_unwind(AssertUnwindSafe(|| document::result(body())))
         .unwrap_or_else(|_| panic_document());
-    into_c_string(&doc)
+    into_c_string(doc)
 }
 
 /// The body of a constructor: the object on success (and `*error_json` = NULL); NULL and an
@@ -33,8 +31,8 @@ pub(crate) unsafe fn construct<T>(
 ) -> *mut T {
     let (object, error) = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(object)) => (Box::into_raw(Box::new(object)), ptr::null_mut()),
-        Ok(Err(e)) => (ptr::null_mut(), into_c_string(&document::failure(&e))),
-        Err(_) => (ptr::null_mut(), into_c_string(&panic_document())),
+        Ok(Err(e)) => (ptr::null_mut(), into_c_string(document::failure(&e))),
+        Err(_) => (ptr::null_mut(), into_c_string(panic_document())),
     };
     if error_json.is_null() {
         // SAFETY: `error` came from into_c_string (or is NULL) and was not handed out.
@@ -79,23 +77,13 @@ fn panic_error() -> Error {
     Error::Internal("a panic was caught at the library boundary".into())
 }
 
-pub(crate) fn panic_document() -> Value {
+pub(crate) fn panic_document() -> Document {
     document::failure(&panic_error())
 }
 
 /// Caller-owned copy, released by `genauth_string_free`.
-pub(crate) fn into_c_string(value: &Value) -> *mut c_char {
-    // Straight into bytes (cheaper than Display's formatter); serde_json escapes U+0000, so a
-    // serialised document never holds an interior NUL.
-    serde_json::to_vec(value)
-        .ok()
-        .and_then(|bytes| CString::new(bytes).ok())
-        .unwrap_or_else(|| {
-            CString::from(
-                c"{\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"unrepresentable result\"}}",
-            )
-        })
-        .into_raw()
+pub(crate) fn into_c_string(doc: Document) -> *mut c_char {
+    doc.into_c_string().into_raw()
 }
 
 /// Borrows a required NUL-terminated UTF-8 argument.

@@ -4,14 +4,13 @@ use std::ffi::{c_char, c_void};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::boundary::{
     answer_later, into_c_string, optional_str, panic_document, read_args, required_str,
 };
 use super::client::{client_ref, genauth_client};
-use super::document::{self, Revoked};
+use super::document::{self, Document, Revoked};
 use super::login::authorize_options;
 use crate::core::{Error, ExchangeOptions};
 use crate::runtime;
@@ -251,8 +250,8 @@ struct Delivery {
 unsafe impl Send for Delivery {}
 
 impl Delivery {
-    fn deliver(self, result: Value) {
-        let text = into_c_string(&result);
+    fn deliver(self, result: Document) {
+        let text = into_c_string(result);
         // SAFETY: the caller gave a valid function pointer; the document is now the callback's.
         unsafe { (self.cb)(self.user_data, text) };
     }
@@ -268,7 +267,7 @@ impl Delivery {
 pub(crate) fn submit(
     cb: genauth_callback,
     user_data: *mut c_void,
-    work: impl Future<Output = Value> + Send + 'static,
+    work: impl Future<Output = Document> + Send + 'static,
 ) -> i32 {
     let Some(cb) = cb else {
         return -1;
@@ -302,7 +301,7 @@ type Spawner = fn(Box<dyn FnOnce() + Send>) -> std::io::Result<()>;
 
 /// Hands `result` to the callback on a thread of its own, started by `spawn`: 0, or -2 when no
 /// thread could be started (the callback is then never called, and is dropped uncalled).
-fn deliver_on_new_thread(delivery: Delivery, result: Value, spawn: Spawner) -> i32 {
+fn deliver_on_new_thread(delivery: Delivery, result: Document, spawn: Spawner) -> i32 {
     let job = Box::new(move || delivery.deliver(result));
     // A panic while starting the thread (std reports failures as errors, but this is the C
     // boundary) counts as a failure: the job was not started.
@@ -350,7 +349,7 @@ mod tests {
         )
     }
 
-    fn doc() -> Value {
+    fn doc() -> Document {
         document::failure(&Error::Internal(
             "could not start the runtime threads".into(),
         ))

@@ -1,11 +1,42 @@
 //! The result documents every exported function returns: `{"ok": true, ...}` or
 //! `{"ok": false, "error": {...}}`, built from the core's typed values.
 
+use std::ffi::CString;
+
 use serde_json::{json, Map, Value};
 
 use crate::core::authorize::AuthorizeRequest;
 use crate::core::callback::Callback;
 use crate::core::{DeviceAuthorization, Error, Introspection, LogoutUrl, Tokens, UserInfo};
+
+/// A result document, serialised: what a C caller receives (plus a NUL).
+pub(crate) struct Document(Vec<u8>);
+
+impl Document {
+    pub(crate) fn from_value(value: &Value) -> Document {
+        // serde_json escapes U+0000, so a serialised document never holds an interior NUL.
+        Document(serde_json::to_vec(value).unwrap_or_else(|_| {
+            br#"{"ok":false,"error":{"code":"internal","message":"unrepresentable result"}}"#
+                .to_vec()
+        }))
+    }
+
+    /// The JSON text, NUL-terminated.
+    pub(crate) fn into_c_string(self) -> CString {
+        let mut bytes = self.0;
+        bytes.push(0);
+        CString::from_vec_with_nul(bytes).unwrap_or_else(|_| {
+            CString::from(
+                c"{\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"unrepresentable result\"}}",
+            )
+        })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn text(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap()
+    }
+}
 
 /// `{"ok": true, "<key>": value}`.
 pub(crate) fn success(key: &str, value: Value) -> Value {
@@ -17,7 +48,11 @@ pub(crate) fn success(key: &str, value: Value) -> Value {
 
 /// A failure after the provider accepted a grant carries the refresh token it sent, beside the
 /// error, so the caller can store it.
-pub(crate) fn failure(error: &Error) -> Value {
+pub(crate) fn failure(error: &Error) -> Document {
+    Document::from_value(&failure_value(error))
+}
+
+fn failure_value(error: &Error) -> Value {
     match error.refresh_token() {
         Some(rt) => json!({"ok": false, "error": error_object(error), "refresh_token": rt}),
         None => json!({"ok": false, "error": error_object(error)}),
@@ -45,21 +80,41 @@ pub(crate) fn error_object(error: &Error) -> Value {
 }
 
 /// The document of a call's result: its `key` member on success.
-pub(crate) fn result<T: Member>(result: Result<T, Error>) -> Value {
+pub(crate) fn result<T: Member>(result: Result<T, Error>) -> Document {
     match result {
-        Ok(value) => value.into_document(),
+        Ok(value) => value.into_serialised(),
         Err(e) => failure(&e),
     }
 }
 
 /// A value a success document carries, and under which key.
-pub(crate) trait Member {
+pub(crate) trait Member: Sized {
     fn into_document(self) -> Value;
+
+    fn into_serialised(self) -> Document {
+        Document::from_value(&self.into_document())
+    }
 }
 
 impl Member for Tokens {
     fn into_document(self) -> Value {
         success("tokens", Value::Object(self.to_object()))
+    }
+
+    /// Written straight from the typed value: the tokens are the one document on the hot path
+    /// (every refresh), and a `Value` in between would copy each token once more.
+    fn into_serialised(self) -> Document {
+        let mut out = Vec::with_capacity(
+            64 + self.access_token.len()
+                + self.refresh_token.as_ref().map_or(0, String::len)
+                + self.id_token.as_ref().map_or(0, String::len) * 2,
+        );
+        out.extend_from_slice(br#"{"ok":true,"tokens":"#);
+        if serde_json::to_writer(&mut out, &self).is_err() {
+            return Document::from_value(&self.into_document());
+        }
+        out.push(b'}');
+        Document(out)
     }
 }
 
@@ -138,4 +193,72 @@ pub(crate) fn tokens_from_document(text: &str) -> Result<Tokens, Error> {
         };
     }
     Tokens::from_object(doc).ok_or_else(|| invalid("no access_token"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::IdTokenClaims;
+
+    fn tokens(reply: Value) -> Tokens {
+        let Value::Object(map) = reply else {
+            unreachable!()
+        };
+        Tokens::from_reply(map).unwrap()
+    }
+
+    fn claims() -> Option<IdTokenClaims> {
+        let Value::Object(map) =
+            json!({"iss": "https://x/oidc", "sub": "u-1", "aud": "app-1", "exp": 9, "k": [1]})
+        else {
+            unreachable!()
+        };
+        IdTokenClaims::from_object(map)
+    }
+
+    /// The tokens document is written straight from the typed value: known fields first, then
+    /// the provider's others, then what the library adds; a typed field takes the place of a
+    /// provider member of the same name instead of repeating the key.
+    #[test]
+    fn tokens_are_written_in_order_without_repeated_keys() {
+        let mut t = tokens(json!({"access_token": "at\u{0}\"é", "token_type": "Bearer",
+            "expires_in": 600, "refresh_token": "rt", "id_token": "a.b.c", "scope": "openid",
+            "z": {"n": null}}));
+        t.expires_at = Some(1_700_000_600);
+        t.id_token_claims = claims();
+        assert_eq!(
+            t.into_serialised().text(),
+            r#"{"ok":true,"tokens":{"access_token":"at\u0000\"é","token_type":"Bearer","expires_in":600,"refresh_token":"rt","id_token":"a.b.c","scope":"openid","z":{"n":null},"expires_at":1700000600,"id_token_claims":{"iss":"https://x/oidc","sub":"u-1","aud":"app-1","exp":9,"k":[1]}}}"#
+        );
+        let mut t = tokens(
+            json!({"access_token": "at", "expires_at": "soon", "token_type": 7,
+            "id_token_claims": {"iss": "forged", "sub": "x"}}),
+        );
+        t.expires_at = Some(1_700_000_000);
+        t.id_token_claims = claims();
+        assert_eq!(
+            t.into_serialised().text(),
+            r#"{"ok":true,"tokens":{"access_token":"at","expires_at":1700000000,"token_type":7,"id_token_claims":{"iss":"https://x/oidc","sub":"u-1","aud":"app-1","exp":9,"k":[1]}}}"#
+        );
+    }
+
+    /// What a session stores (`to_object`) is what the caller received.
+    #[test]
+    fn the_written_document_is_the_generic_one() {
+        for reply in [
+            json!({"access_token": "at", "expires_at": "soon", "expires_in": "600"}),
+            json!({"access_token": "at", "refresh_token": "rt", "x": [1, {"y": 2}]}),
+        ] {
+            for (at, with_claims) in [(None, false), (Some(1_700_000_000), true)] {
+                let mut t = tokens(reply.clone());
+                t.expires_at = at;
+                if with_claims {
+                    t.id_token_claims = claims();
+                }
+                let direct = t.clone().into_serialised();
+                let generic = Document::from_value(&t.into_document());
+                assert_eq!(direct.text(), generic.text());
+            }
+        }
+    }
 }

@@ -2,9 +2,15 @@
 //! form body, client_secret_post), made with raw reqwest over one keep-alive pool, and nothing
 //! else: no config parsing, no JSON parsing of the reply, no result document, no deadline.
 //!
-//! Threading mirrors libgenauth's blocking calls: one tokio runtime with 2 worker threads drives
-//! the sockets, and each caller is an OS thread that runs its request with `Runtime::block_on`.
-//! So the ratio libgenauth / floor is what libgenauth itself adds.
+//! Two ways to drive reqwest, chosen by `--runtime`:
+//! - `multi` (default): one tokio runtime with 2 worker threads drives the sockets, and each
+//!   caller is an OS thread that runs its request with `Runtime::block_on`;
+//! - `current`: each caller thread has its own current-thread runtime and its own reqwest client
+//!   (a connection belongs to the runtime that spawned its task), so all I/O happens on the
+//!   caller's thread. This is how libgenauth's blocking calls run.
+//!
+//! `--gap-us N` adds a second latency loop in which the caller busy-works N µs between calls,
+//! as a program that does anything besides calling does (only the calls are timed).
 //!
 //! Same command line and one-line JSON output as the other bench programs (see bench/README.md).
 
@@ -26,6 +32,10 @@ struct Options {
     max_calls: u64,
     /// Diagnostic: wrap each call in `tokio::time::timeout`, as libgenauth does for `timeoutMs`.
     deadline: bool,
+    /// `multi` or `current` (see the top of this file).
+    runtime: String,
+    /// Busy work between calls in the second latency loop, µs (0: no such loop).
+    gap_us: u64,
 }
 
 fn usage(message: &str) -> ! {
@@ -47,6 +57,8 @@ fn parse_options() -> Options {
         max_seconds: 20.0,
         max_calls: 1_000_000,
         deadline: false,
+        runtime: "multi".into(),
+        gap_us: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -78,11 +90,16 @@ fn parse_options() -> Options {
             // Accepted for a uniform command line; the floor never verifies anything.
             "--verify" => {}
             "--deadline" => o.deadline = true,
+            "--runtime" => o.runtime = value(),
+            "--gap-us" => o.gap_us = value().parse().unwrap_or_else(|_| bad("--gap-us")),
             other => usage(&format!("unknown argument {other}")),
         }
     }
     if o.app_host.is_empty() {
         usage("--app-host is required");
+    }
+    if o.runtime != "multi" && o.runtime != "current" {
+        usage("--runtime is multi or current");
     }
     o
 }
@@ -112,7 +129,8 @@ fn form_encode(pairs: &[(&str, &str)]) -> String {
 }
 
 struct Floor {
-    runtime: tokio::runtime::Runtime,
+    /// The shared runtime (`--runtime multi`); `None` with per-thread runtimes.
+    runtime: Option<tokio::runtime::Runtime>,
     http: reqwest::Client,
     url: reqwest::Url,
     body: String,
@@ -120,22 +138,38 @@ struct Floor {
     deadline: bool,
 }
 
+thread_local! {
+    /// `--runtime current`: this caller thread's runtime and client.
+    static THIS_THREAD: (tokio::runtime::Runtime, reqwest::Client) = (
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime"),
+        http_client(),
+    );
+}
+
+/// The pool settings libgenauth uses.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("floor-client/0.1.0")
+        .tls_version_min(reqwest::tls::Version::TLS_1_2)
+        .tcp_nodelay(true)
+        .build()
+        .expect("http client")
+}
+
 impl Floor {
     fn new(o: &Options) -> Floor {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        // The pool settings libgenauth uses.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("floor-client/0.1.0")
-            .tls_version_min(reqwest::tls::Version::TLS_1_2)
-            .tcp_nodelay(true)
-            .build()
-            .expect("http client");
+        let runtime = (o.runtime == "multi").then(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime")
+        });
         let url = reqwest::Url::parse(&format!("{}/oidc/token", o.app_host.trim_end_matches('/')))
             .unwrap_or_else(|_| usage("bad --app-host"));
         let body = form_encode(&[
@@ -146,7 +180,7 @@ impl Floor {
         ]);
         Floor {
             runtime,
-            http,
+            http: http_client(),
             url,
             body,
             client_id: o.client_id.clone(),
@@ -156,19 +190,23 @@ impl Floor {
 
     /// One refresh: Ok(()) for a 200 with a body, Err(description) otherwise.
     fn call(&self) -> Result<(), String> {
-        if self.deadline {
-            return self.runtime.block_on(async {
-                tokio::time::timeout(Duration::from_secs(10), self.request())
-                    .await
-                    .unwrap_or_else(|_| Err("timeout".into()))
-            });
+        match &self.runtime {
+            Some(runtime) => runtime.block_on(self.bounded(&self.http)),
+            None => THIS_THREAD.with(|(runtime, http)| runtime.block_on(self.bounded(http))),
         }
-        self.runtime.block_on(self.request())
     }
 
-    async fn request(&self) -> Result<(), String> {
-        let response = self
-            .http
+    async fn bounded(&self, http: &reqwest::Client) -> Result<(), String> {
+        if self.deadline {
+            return tokio::time::timeout(Duration::from_secs(10), self.request(http))
+                .await
+                .unwrap_or_else(|_| Err("timeout".into()));
+        }
+        self.request(http).await
+    }
+
+    async fn request(&self, http: &reqwest::Client) -> Result<(), String> {
+        let response = http
             .post(self.url.clone())
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "application/json")
@@ -184,6 +222,14 @@ impl Floor {
         } else {
             Err(format!("HTTP {status}"))
         }
+    }
+}
+
+/// The caller's own work between calls: `us` microseconds of spinning.
+fn busy_work(us: u64) {
+    let until = Instant::now() + Duration::from_micros(us);
+    while Instant::now() < until {
+        std::hint::spin_loop();
     }
 }
 
@@ -309,6 +355,24 @@ fn main() {
         out.push(format!("\"lat_p99_us\":{:.2}", percentile(&samples, 99.0)));
         out.push(format!("\"lat_mean_us\":{mean:.2}"));
         out.push(format!("\"cpu_us_per_call\":{cpu_per_call_us:.2}"));
+
+        if o.gap_us > 0 {
+            let mut samples = Vec::with_capacity(o.calls as usize);
+            let t = Instant::now();
+            for _ in 0..o.calls {
+                if t.elapsed() > bound {
+                    break;
+                }
+                busy_work(o.gap_us);
+                let s = Instant::now();
+                errors.record(floor.call());
+                samples.push(s.elapsed().as_secs_f64() * 1e6);
+            }
+            samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            out.push(format!("\"gap_us\":{}", o.gap_us));
+            out.push(format!("\"gap_lat_p50_us\":{:.2}", percentile(&samples, 50.0)));
+            out.push(format!("\"gap_lat_p99_us\":{:.2}", percentile(&samples, 99.0)));
+        }
 
         let mut levels = Vec::new();
         for &n in &o.levels {
