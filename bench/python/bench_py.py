@@ -10,7 +10,8 @@
                           session per thread (a requests.Session is not meant to be shared)
 
 Modes: "full" (first call, warm latency, throughput with N threads) and "cold" (first call
-only). Same command line and one-line JSON output as the other bench programs. Each client's
+only). --gap-us N adds, in "full", a second latency loop in which the caller busy-works N µs
+between calls, as any program does (only the calls are timed). Same command line and one-line JSON output as the other bench programs. Each client's
 module is imported only when that client is chosen, so a cold start pays only its own imports.
 Every result is checked for an access_token; anything else counts as an error.
 """
@@ -172,6 +173,7 @@ def main():
     p.add_argument("--max-seconds", type=float, default=20.0)
     p.add_argument("--max-calls", type=int, default=1_000_000)
     p.add_argument("--verify", action="store_true")
+    p.add_argument("--gap-us", type=int, default=0)
     args = p.parse_args()
 
     errors = Errors()
@@ -211,6 +213,23 @@ def main():
         out["lat_p99_us"] = round(percentile(samples, 99), 2)
         out["lat_mean_us"] = round(sum(samples) / max(len(samples), 1), 2)
         out["cpu_us_per_call"] = round(cpu_per_call_us, 2)
+        if args.gap_us > 0:
+            gap_s = args.gap_us / 1e6
+            samples = []
+            t = clock()
+            for _ in range(args.calls):
+                if clock() - t > bound:
+                    break
+                until = clock() + gap_s
+                while clock() < until:
+                    pass
+                s = clock()
+                errors.run(call)
+                samples.append((clock() - s) * 1e6)
+            samples.sort()
+            out["gap_us"] = args.gap_us
+            out["gap_lat_p50_us"] = round(percentile(samples, 50), 2)
+            out["gap_lat_p99_us"] = round(percentile(samples, 99), 2)
         seconds = min(args.seconds, args.max_seconds)
         out["tput"] = {
             str(n): round(throughput(new_caller, errors, n, seconds, args.max_calls), 1)

@@ -63,18 +63,22 @@ pub struct UserInfo {
 fn take<T>(
     map: &mut Map<String, Value>,
     key: &str,
-    read: impl Fn(&Value) -> Option<T>,
+    read: impl FnOnce(&mut Value) -> Option<T>,
 ) -> Option<T> {
-    let value = read(map.get(key)?)?;
+    let value = read(map.get_mut(key)?)?;
     map.shift_remove(key);
     Some(value)
 }
 
-fn string(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_owned)
+/// Moves a string out (tokens are kilobytes: not copied once more).
+fn string(v: &mut Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(std::mem::take(s)),
+        _ => None,
+    }
 }
 
-fn seconds(v: &Value) -> Option<u64> {
+fn seconds(v: &mut Value) -> Option<u64> {
     v.as_u64()
 }
 
@@ -89,8 +93,9 @@ impl Tokens {
     /// Splits a token document this library made (e.g. one an app stored and gives back to a
     /// session), `id_token_claims` included; `None` without a non-empty `access_token`.
     pub fn from_object(mut map: Map<String, Value>) -> Option<Tokens> {
-        let access_token = take(&mut map, "access_token", |v| {
-            v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
+        let access_token = take(&mut map, "access_token", |v| match v {
+            Value::String(s) if !s.is_empty() => Some(std::mem::take(s)),
+            _ => None,
         })?;
         let mut tokens = Tokens {
             access_token,
@@ -186,48 +191,70 @@ fn wipe(map: Map<String, Value>) {
     }
 }
 
-/// The known fields (those present), then `extra`; a typed field written after `extra`
-/// (`expires_at`, `id_token_claims`) takes the place of an `extra` member of the same name, as
-/// inserting into an ordered map would.
-impl Serialize for Tokens {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("access_token", &self.access_token)?;
+/// A member of the tokens object, borrowed (see `Tokens::visit`).
+pub enum Field<'a> {
+    Str(&'a str),
+    Number(u64),
+    Json(&'a Value),
+    Claims(&'a IdTokenClaims),
+}
+
+impl Tokens {
+    /// Calls `f` with each member of the tokens object, in order: the known fields (those
+    /// present), then `extra`, then `expires_at` and `id_token_claims`. A typed field takes the
+    /// place of an `extra` member of the same name, as inserting into an ordered map would, so
+    /// no key is repeated. The one definition of the object, for `Serialize` and for writers
+    /// of documents.
+    pub fn visit<E>(&self, mut f: impl FnMut(&str, Field<'_>) -> Result<(), E>) -> Result<(), E> {
+        f("access_token", Field::Str(&self.access_token))?;
         if let Some(v) = &self.token_type {
-            map.serialize_entry("token_type", v)?;
+            f("token_type", Field::Str(v))?;
         }
-        if let Some(v) = &self.expires_in {
-            map.serialize_entry("expires_in", v)?;
+        if let Some(v) = self.expires_in {
+            f("expires_in", Field::Number(v))?;
         }
         if let Some(v) = &self.refresh_token {
-            map.serialize_entry("refresh_token", v)?;
+            f("refresh_token", Field::Str(v))?;
         }
         if let Some(v) = &self.id_token {
-            map.serialize_entry("id_token", v)?;
+            f("id_token", Field::Str(v))?;
         }
         if let Some(v) = &self.scope {
-            map.serialize_entry("scope", v)?;
+            f("scope", Field::Str(v))?;
         }
         let (mut at_written, mut claims_written) = (false, false);
         for (k, v) in &self.extra {
             match (k.as_str(), self.expires_at, &self.id_token_claims) {
                 ("expires_at", Some(at), _) => {
-                    map.serialize_entry(k, &at)?;
+                    f(k, Field::Number(at))?;
                     at_written = true;
                 }
                 ("id_token_claims", _, Some(claims)) => {
-                    map.serialize_entry(k, claims)?;
+                    f(k, Field::Claims(claims))?;
                     claims_written = true;
                 }
-                _ => map.serialize_entry(k, v)?,
+                _ => f(k, Field::Json(v))?,
             }
         }
         if let (Some(at), false) = (self.expires_at, at_written) {
-            map.serialize_entry("expires_at", &at)?;
+            f("expires_at", Field::Number(at))?;
         }
         if let (Some(claims), false) = (&self.id_token_claims, claims_written) {
-            map.serialize_entry("id_token_claims", claims)?;
+            f("id_token_claims", Field::Claims(claims))?;
         }
+        Ok(())
+    }
+}
+
+impl Serialize for Tokens {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.visit(|key, field| match field {
+            Field::Str(v) => map.serialize_entry(key, v),
+            Field::Number(v) => map.serialize_entry(key, &v),
+            Field::Json(v) => map.serialize_entry(key, v),
+            Field::Claims(v) => map.serialize_entry(key, v),
+        })?;
         map.end()
     }
 }
@@ -307,7 +334,7 @@ impl Introspection {
 
     /// Splits an introspection answer; `None` without a boolean `active`.
     pub fn from_object(mut map: Map<String, Value>) -> Option<Introspection> {
-        let active = take(&mut map, "active", Value::as_bool)?;
+        let active = take(&mut map, "active", |v| v.as_bool())?;
         Some(Introspection {
             active,
             sub: take(&mut map, "sub", string),

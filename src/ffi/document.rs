@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::core::authorize::AuthorizeRequest;
 use crate::core::callback::Callback;
+use crate::core::tokens::Field;
 use crate::core::{DeviceAuthorization, Error, Introspection, LogoutUrl, Tokens, UserInfo};
 
 /// A result document, serialised: what a C caller receives (plus a NUL).
@@ -24,12 +25,12 @@ impl Document {
     /// The JSON text, NUL-terminated.
     pub(crate) fn into_c_string(self) -> CString {
         let mut bytes = self.0;
+        debug_assert!(!bytes.contains(&0));
         bytes.push(0);
-        CString::from_vec_with_nul(bytes).unwrap_or_else(|_| {
-            CString::from(
-                c"{\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"unrepresentable result\"}}",
-            )
-        })
+        // SAFETY: the only NUL is the one just pushed: every document is serde_json's output
+        // (which escapes U+0000) or `write_str`'s (which copies only strings without control
+        // characters), around constant text.
+        unsafe { CString::from_vec_with_nul_unchecked(bytes) }
     }
 
     #[cfg(test)]
@@ -105,17 +106,46 @@ impl Member for Tokens {
     /// (every refresh), and a `Value` in between would copy each token once more.
     fn into_serialised(self) -> Document {
         let mut out = Vec::with_capacity(
-            64 + self.access_token.len()
+            320 + self.access_token.len()
                 + self.refresh_token.as_ref().map_or(0, String::len)
-                + self.id_token.as_ref().map_or(0, String::len) * 2,
+                + self.id_token.as_ref().map_or(0, String::len),
         );
-        out.extend_from_slice(br#"{"ok":true,"tokens":"#);
-        if serde_json::to_writer(&mut out, &self).is_err() {
+        out.extend_from_slice(br#"{"ok":true,"tokens":{"#);
+        let written = self.visit(|key, field| {
+            if out.last() != Some(&b'{') {
+                out.push(b',');
+            }
+            write_str(&mut out, key)?;
+            out.push(b':');
+            match field {
+                Field::Str(v) => write_str(&mut out, v),
+                Field::Number(v) => serde_json::to_writer(&mut out, &v),
+                Field::Json(v) => serde_json::to_writer(&mut out, v),
+                Field::Claims(v) => serde_json::to_writer(&mut out, v),
+            }
+        });
+        if written.is_err() {
             return Document::from_value(&self.into_document());
         }
-        out.push(b'}');
+        out.extend_from_slice(b"}}");
         Document(out)
     }
+}
+
+/// A JSON string. Tokens (base64url and dots) never need escaping: those are copied as they
+/// are, after one scan that the compiler vectorises; anything else goes through serde_json.
+fn write_str(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
+    let plain = s
+        .bytes()
+        .fold(true, |plain, b| plain & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+    if !plain {
+        return serde_json::to_writer(out, s);
+    }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+    Ok(())
 }
 
 impl Member for AuthorizeRequest {
