@@ -100,11 +100,13 @@ typedef enum genauth_error_code {
 } genauth_error_code;
 
 /*
- A long-lived client: a validated config and its own connection pool.
+ A long-lived client: a validated config and its own connections.
 
  Create it with `genauth_client_new` and release it with `genauth_client_free`. A client is
  immutable and safe to share between threads: every `genauth_client_*` call may run on any
- thread, concurrently with the others.
+ thread, concurrently with the others. Blocking calls do their I/O on the calling thread, over
+ keep-alive connections that thread keeps for this client; the `_async` calls use a pool on
+ the library's runtime.
 
  Methods: `genauth_client_authorize_url`, `genauth_client_parse_callback`,
  `genauth_client_exchange_code`, `genauth_client_exchange_code_with`, `genauth_client_refresh`,
@@ -640,9 +642,9 @@ char *genauth_client_parse_callback(const struct genauth_client *client,
  `{"ok": false, "error": {"code": ..., "message": ...}}`. The caller owns it and releases it
  with `genauth_string_free`. The arguments stay owned by the caller; nothing is kept.
 
- Blocks the calling thread until the reply arrives or `timeoutMs` passes. Safe to call from
- any thread, concurrently; calls share a process-wide connection pool per `caCertPem` and
- `proxy` setting.
+ Blocks the calling thread until the reply arrives or `timeoutMs` passes, doing the I/O on
+ that thread. Safe to call from any thread, concurrently; each thread keeps its keep-alive
+ connections per `caCertPem` and `proxy` setting between calls.
  Called from inside a `genauth_callback` it returns the error `reentrant_call`.
  A code is single-use: this function never retries.
 

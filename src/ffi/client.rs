@@ -10,11 +10,13 @@ use crate::core::{Client, Config, Error, ExchangeOptions};
 use crate::per_process::PerProcess;
 use crate::runtime;
 
-/// A long-lived client: a validated config and its own connection pool.
+/// A long-lived client: a validated config and its own connections.
 ///
 /// Create it with `genauth_client_new` and release it with `genauth_client_free`. A client is
 /// immutable and safe to share between threads: every `genauth_client_*` call may run on any
-/// thread, concurrently with the others.
+/// thread, concurrently with the others. Blocking calls do their I/O on the calling thread, over
+/// keep-alive connections that thread keeps for this client; the `_async` calls use a pool on
+/// the library's runtime.
 ///
 /// Methods: `genauth_client_authorize_url`, `genauth_client_parse_callback`,
 /// `genauth_client_exchange_code`, `genauth_client_exchange_code_with`, `genauth_client_refresh`,

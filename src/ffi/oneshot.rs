@@ -16,9 +16,9 @@ use crate::runtime;
 /// `{"ok": false, "error": {"code": ..., "message": ...}}`. The caller owns it and releases it
 /// with `genauth_string_free`. The arguments stay owned by the caller; nothing is kept.
 ///
-/// Blocks the calling thread until the reply arrives or `timeoutMs` passes. Safe to call from
-/// any thread, concurrently; calls share a process-wide connection pool per `caCertPem` and
-/// `proxy` setting.
+/// Blocks the calling thread until the reply arrives or `timeoutMs` passes, doing the I/O on
+/// that thread. Safe to call from any thread, concurrently; each thread keeps its keep-alive
+/// connections per `caCertPem` and `proxy` setting between calls.
 /// Called from inside a `genauth_callback` it returns the error `reentrant_call`.
 /// A code is single-use: this function never retries.
 ///
@@ -77,8 +77,8 @@ pub unsafe extern "C" fn genauth_refresh(
     })
 }
 
-/// A client for one call, over the process-wide pool of its TLS and proxy settings and the
-/// provider cache of its host, so one-shot callers still reuse connections, discovery and keys.
+/// A client for one call, over the pools of its TLS and proxy settings and the provider cache of
+/// its host, so one-shot callers still reuse connections, discovery and keys.
 fn shared_pool_client(config_json: &str) -> Result<Client, Error> {
     let config = Config::from_json(config_json)?;
     let one_shot = runtime::one_shot();

@@ -56,6 +56,7 @@ SessionPointer = ctypes.POINTER(_SessionStruct)
 _lock = threading.Lock()
 _library: Optional[ctypes.CDLL] = None
 _library_path: Optional[str] = None
+_string_free: Any = None
 
 
 def _declare(lib: ctypes.CDLL) -> None:
@@ -196,10 +197,16 @@ def _load() -> ctypes.CDLL:
             try:
                 lib = ctypes.CDLL(path)
                 _declare(lib)
+                # The same library again (the loader hands back the loaded one) through PyDLL,
+                # which keeps the GIL during the call: releasing a string is a free(), and
+                # dropping and retaking the GIL for it costs more, worst with many threads.
+                free = ctypes.PyDLL(path).genauth_string_free
+                free.argtypes, free.restype = [ctypes.c_void_p], None
             except (OSError, AttributeError) as e:
                 failures.append(f"{origin} {path!r}: {e}")
                 continue
-            _library, _library_path = lib, path
+            global _string_free
+            _library, _library_path, _string_free = lib, path, free
             return lib
         if failures:
             detail = "; ".join(failures)
@@ -235,7 +242,8 @@ def take_string(pointer: Optional[int]) -> str:
     try:
         return ctypes.string_at(pointer).decode("utf-8", errors="replace")
     finally:
-        library().genauth_string_free(pointer)
+        library()  # loaded (it returned the string), so _string_free is set
+        _string_free(pointer)
 
 
 @overload
