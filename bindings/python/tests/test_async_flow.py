@@ -160,8 +160,8 @@ def test_a_cancelled_fresh_tokens_still_stores_the_rotated_token(dev_url: str, c
 def test_a_cancelled_call_releases_its_document(
     dev_url: str, config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lib = _native.library()
-    real_free = lib.genauth_string_free
+    _native.library()
+    real_free = _native._string_free
     freed: List[str] = []
 
     def counting_free(pointer: Any) -> None:
@@ -172,7 +172,7 @@ def test_a_cancelled_call_releases_its_document(
     async def main() -> None:
         async with libgenauth.AsyncClient.from_config(config("app-post")) as client:
             _, _, tokens = await log_in(dev_url, client)
-            monkeypatch.setattr(lib, "genauth_string_free", counting_free)
+            monkeypatch.setattr(_native, "_string_free", counting_free)
             tasks = [
                 asyncio.ensure_future(client.userinfo(tokens.access_token)),
                 asyncio.ensure_future(client.introspect(tokens.access_token)),

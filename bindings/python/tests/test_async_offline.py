@@ -71,8 +71,8 @@ async def drained(limit_s: float = 5.0) -> bool:
 @pytest.fixture
 def freed(monkeypatch: pytest.MonkeyPatch) -> List[str]:
     """The text of every document released with genauth_string_free during the test."""
-    lib = _native.library()
-    real_free = lib.genauth_string_free
+    _native.library()
+    real_free = _native._string_free
     texts: List[str] = []
 
     def counting_free(pointer: Any) -> None:
@@ -80,7 +80,7 @@ def freed(monkeypatch: pytest.MonkeyPatch) -> List[str]:
             texts.append(ctypes.string_at(pointer).decode("utf-8", "replace"))
         real_free(pointer)
 
-    monkeypatch.setattr(lib, "genauth_string_free", counting_free)
+    monkeypatch.setattr(_native, "_string_free", counting_free)
     return texts
 
 
