@@ -85,37 +85,44 @@ fn seconds(v: &mut Value) -> Option<u64> {
 impl Tokens {
     /// Splits a provider's reply object. `id_token_claims` is this library's name for claims it
     /// verified: one that a provider sends is dropped, never passed on as if verified.
-    pub fn from_reply(mut map: Map<String, Value>) -> Option<Tokens> {
-        map.shift_remove("id_token_claims");
-        Tokens::from_object(map)
+    pub fn from_reply(map: Map<String, Value>) -> Option<Tokens> {
+        Tokens::split(map, false)
     }
 
     /// Splits a token document this library made (e.g. one an app stored and gives back to a
     /// session), `id_token_claims` included; `None` without a non-empty `access_token`.
-    pub fn from_object(mut map: Map<String, Value>) -> Option<Tokens> {
-        let access_token = take(&mut map, "access_token", |v| match v {
-            Value::String(s) if !s.is_empty() => Some(std::mem::take(s)),
-            _ => None,
-        })?;
-        let mut tokens = Tokens {
-            access_token,
-            token_type: take(&mut map, "token_type", string),
-            expires_in: take(&mut map, "expires_in", seconds),
-            expires_at: take(&mut map, "expires_at", seconds),
-            refresh_token: take(&mut map, "refresh_token", string),
-            id_token: take(&mut map, "id_token", string),
-            scope: take(&mut map, "scope", string),
-            id_token_claims: None,
-            extra: Map::new(),
-        };
-        if let Some(Value::Object(claims)) = map.get("id_token_claims") {
-            tokens.id_token_claims = IdTokenClaims::from_object(claims.clone());
-            if tokens.id_token_claims.is_some() {
-                map.shift_remove("id_token_claims");
+    pub fn from_object(map: Map<String, Value>) -> Option<Tokens> {
+        Tokens::split(map, true)
+    }
+
+    /// One pass over the members, each moved where it belongs (no lookups, no copies: this
+    /// runs on every token reply). A known member of an unexpected type stays in `extra`.
+    fn split(map: Map<String, Value>, keep_claims: bool) -> Option<Tokens> {
+        let mut tokens = Tokens::default();
+        for (key, value) in map {
+            match (key.as_str(), value) {
+                ("access_token", Value::String(s)) if !s.is_empty() => tokens.access_token = s,
+                ("token_type", Value::String(s)) => tokens.token_type = Some(s),
+                ("refresh_token", Value::String(s)) => tokens.refresh_token = Some(s),
+                ("id_token", Value::String(s)) => tokens.id_token = Some(s),
+                ("scope", Value::String(s)) => tokens.scope = Some(s),
+                ("expires_in", Value::Number(n)) if n.is_u64() => tokens.expires_in = n.as_u64(),
+                ("expires_at", Value::Number(n)) if n.is_u64() => tokens.expires_at = n.as_u64(),
+                ("id_token_claims", _) if !keep_claims => {}
+                ("id_token_claims", Value::Object(claims)) => {
+                    match IdTokenClaims::from_object(claims.clone()) {
+                        Some(verified) => tokens.id_token_claims = Some(verified),
+                        None => {
+                            tokens.extra.insert(key, Value::Object(claims));
+                        }
+                    }
+                }
+                (_, value) => {
+                    tokens.extra.insert(key, value);
+                }
             }
         }
-        tokens.extra = map;
-        Some(tokens)
+        (!tokens.access_token.is_empty()).then_some(tokens)
     }
 
     /// The tokens as one JSON object: the known fields (those present), then `extra`, then
