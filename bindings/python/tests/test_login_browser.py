@@ -9,7 +9,7 @@ and lands on the page the library answers the callback with. Meanwhile the app's
 Needs GENAUTH_DEV_URL (scripts/with-devprovider), Debian's ``chromium`` and Playwright for Python
 (``bindings/python/run-tests`` installs it; no browser is ever downloaded: the system chromium is
 used). Without chromium or Playwright these tests skip, unless GENAUTH_REQUIRE_BROWSER=1 (set by
-``make test``, whose ``scripts/ensure-deps test`` installs both), where they fail.
+``make test``, whose ``scripts/ensure-deps test`` installs chromium), where they fail.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ import queue
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
@@ -340,3 +343,24 @@ def test_two_logins_at_once_in_two_browsers_both_succeed(
         assert mine.refresh_token
     assert tokens[0].access_token != tokens[1].access_token
     assert tokens[0].refresh_token != tokens[1].refresh_token
+
+
+def test_make_demo_browser_headless_prints_what_happened_and_no_token(
+    dev_url: str, browser: Any
+) -> None:
+    """`make demo-browser` where there is no display (its script, as scripts/demo-browser runs
+    it): the browser's steps, the page's words, the claims; never a token."""
+    script = Path(__file__).resolve().parents[3] / "scripts" / "demo_browser.py"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run(
+        [sys.executable, str(script)], env={**env, "GENAUTH_DEV_URL": dev_url},
+        capture_output=True, text=True, timeout=120,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "No display: headless Chromium" in out
+    assert '[browser] page "Sign in"' in out and 'clicked "Allow"' in out
+    assert '[browser] the page says: "You are signed in. You may close this window."' in out
+    assert '"sub": "user-1"' in out and '"aud": "app-native"' in out
+    assert "callback?code=…&state=" in out, out  # the code is elided
+    assert not re.search(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", out), "no JWT in the output"
