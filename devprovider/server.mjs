@@ -565,7 +565,7 @@ function sendPage(res, title, body) {
 body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0}
 main{max-width:22rem;margin:4rem auto;background:#fff;padding:1.5rem 2rem;border-radius:8px;box-shadow:0 1px 4px #0002}
 h1{font-size:1.3rem}label{display:block;margin:.8rem 0}input{display:block;width:100%;box-sizing:border-box;padding:.4rem;margin-top:.2rem}
-button{padding:.45rem 1.1rem;margin:.8rem .4rem 0 0}.error{color:#b00020}.hint{color:#666;font-size:.85rem}
+button{padding:.45rem 1.1rem;margin:.8rem .4rem 0 0}.actions form{display:inline-block}.error{color:#b00020}.hint{color:#666;font-size:.85rem}
 </style></head>
 <body><main>
 ${body}
@@ -617,8 +617,10 @@ function consentPage(res, details) {
 ${items}
 </ul>
 <p>Signed in as ${escapeHtml(USER.email)}.</p>
+<div class="actions">
 <form method="post" action="${action}/confirm"><button type="submit">Allow</button></form>
-<form method="post" action="${action}/abort"><button type="submit">Deny</button></form>`);
+<form method="post" action="${action}/abort"><button type="submit">Deny</button></form>
+</div>`);
 }
 
 // The pages of INTERACTIVE_CLIENTS. A POST for a step that is not the current one (the back
