@@ -1,5 +1,5 @@
 # The two commands of the quick start are `make demo` and `make test`.
-.PHONY: all lib install dist demo test header clean
+.PHONY: all lib install dist demo demo-browser test header clean
 
 PREFIX ?= /usr/local
 
@@ -26,6 +26,13 @@ demo:
 	scripts/ensure-deps demo
 	$(MAKE) --no-print-directory lib
 	scripts/with-devprovider scripts/demo
+
+# The loopback login (RFC 8252) in a real browser: the system browser where there is a display,
+# else headless Chromium filling the dev provider's sign-in and consent pages; prints the claims.
+demo-browser:
+	scripts/ensure-deps demo-browser
+	$(MAKE) --no-print-directory lib
+	scripts/with-devprovider scripts/demo-browser
 
 # Every test suite, against the bundled dev provider.
 test:

@@ -17,6 +17,7 @@ const CLIENTS = {
   special: { id: 'app:basic special', secret: 's3cr3t:+/ &%=' },
   public: { id: 'app-public' },
   hs256: { id: 'app-hs256', secret: 'app-hs256-secret-0123456789abcdef0123' },
+  native: { id: 'app-native' },
 };
 
 let failures = 0;
@@ -400,6 +401,99 @@ await getJson(`${BASE}/dev/requests`, { method: 'DELETE' });
   const reset = await fetch(`${BASE}/dev/requests/reset`, { method: 'POST' });
   const empty2 = await getJson(`${BASE}/dev/requests`);
   check(reset.status === 200 && empty2.body.length === 0, 'POST /dev/requests/reset clears');
+}
+
+// --- app-native: real sign-in and consent pages, loopback redirect on any port -----------------
+{
+  // A browser's part, by hand: cookies by name (one host; the newest interaction's win) and the
+  // redirects followed until one leaves for the loopback callback.
+  const jar = new Map();
+  const keep = (res) => {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const name = pair.slice(0, pair.indexOf('=')).trim();
+      const gone = attrs.some((a) => /^\s*(max-age=0|expires=Thu, 01 Jan 1970)/i.test(a));
+      if (gone) jar.delete(name); else jar.set(name, pair.slice(pair.indexOf('=') + 1).trim());
+    }
+  };
+  async function browse(url, fields) {
+    let next = new URL(url, BASE);
+    let init = fields ? { method: 'POST', body: form(fields), headers: { 'content-type': 'application/x-www-form-urlencoded' } } : {};
+    for (let i = 0; i < 10; i += 1) {
+      const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      const res = await fetch(next, { ...init, redirect: 'manual', headers: { ...init.headers, cookie } });
+      keep(res);
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location) {
+        await res.arrayBuffer();
+        next = new URL(location, next);
+        if (next.origin !== BASE) return { callback: next };
+        init = {};
+        continue;
+      }
+      return { status: res.status, type: res.headers.get('content-type') || '', html: await res.text(), url: next };
+    }
+    return { error: 'too many redirects' };
+  }
+  const formAction = (html, step) => new RegExp(`action="(/oidc/interaction/[^/"]+/${step})"`).exec(html)?.[1];
+
+  const callbackPort = 45000 + crypto.randomInt(10000);
+  const redirectUri = `http://127.0.0.1:${callbackPort}/callback`;
+  const { verifier, challenge } = pkcePair();
+  const authorize = (extra = {}) => `${BASE}/oidc/auth?${new URLSearchParams({
+    client_id: CLIENTS.native.id, response_type: 'code', redirect_uri: redirectUri,
+    scope: 'openid profile email offline_access', prompt: 'consent', state: 's-native', nonce: 'n-native',
+    code_challenge: challenge, code_challenge_method: 'S256', ...extra,
+  })}`;
+
+  const signIn = await browse(authorize());
+  const loginAction = formAction(signIn.html ?? '', 'login');
+  check(signIn.status === 200 && signIn.type.startsWith('text/html') && loginAction
+    && signIn.html.includes('name="username"') && signIn.html.includes('name="password"'),
+  'app-native: the authorize URL leads to a sign-in form', signIn);
+  const wrong = await browse(loginAction, { username: 'alice@example.com', password: 'not-it' });
+  check(wrong.status === 200 && wrong.html.includes('Wrong email or password.') && formAction(wrong.html, 'login') === loginAction,
+    'app-native: a wrong password shows the form again, saying so', wrong.status);
+  const consent = await browse(loginAction, { username: 'Alice@Example.com', password: 'alice-password' });
+  const confirmAction = formAction(consent.html ?? '', 'confirm');
+  check(consent.status === 200 && confirmAction && confirmAction !== loginAction.replace(/login$/, 'confirm')
+    && consent.html.includes('Allow access?') && consent.html.includes('offline_access'),
+  'app-native: signing in leads to the consent page listing the scopes', consent.status);
+  const done = await browse(confirmAction, {});
+  const cb = done.callback;
+  check(cb && `${cb.origin}${cb.pathname}` === redirectUri && cb.searchParams.get('code')
+    && cb.searchParams.get('state') === 's-native' && cb.searchParams.get('iss') === issuer,
+  'app-native: allowing redirects to the loopback port given (any port)', done);
+  const code = cb?.searchParams.get('code');
+  remember(code);
+  const t = await token({
+    client_id: CLIENTS.native.id, grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier,
+  });
+  const claims = t.body.id_token ? decodeJwt(t.body.id_token).payload : {};
+  check(t.status === 200 && t.body.refresh_token && claims.sub === 'user-1' && claims.aud === 'app-native'
+    && claims.nonce === 'n-native' && claims.email === 'alice@example.com', 'app-native: its code exchanges (PKCE, no secret)', t.body);
+
+  jar.clear();
+  const first = await browse(authorize({ state: 's-cancel' }));
+  const cancel = await browse(formAction(first.html ?? '', 'abort') ?? '/nowhere', {});
+  check(cancel.callback?.searchParams.get('error') === 'access_denied' && cancel.callback.searchParams.get('state') === 's-cancel',
+    'app-native: Cancel on the sign-in form ends the login with access_denied', cancel);
+  jar.clear();
+  const again = await browse(authorize({ state: 's-deny' }));
+  const consent2 = await browse(formAction(again.html ?? '', 'login') ?? '/nowhere', { username: 'alice@example.com', password: 'alice-password' });
+  const deny = await browse(formAction(consent2.html ?? '', 'abort') ?? '/nowhere', {});
+  check(deny.callback?.searchParams.get('error') === 'access_denied' && deny.callback.searchParams.get('state') === 's-deny',
+    'app-native: Deny on the consent page ends the login with access_denied', deny);
+
+  jar.clear();
+  const otherPath = await browse(authorize({ redirect_uri: `http://127.0.0.1:${callbackPort}/elsewhere` }));
+  check(otherPath.status === 400 && otherPath.html.includes('redirect_uri'), 'app-native: another loopback path is refused', otherPath.status);
+  const postOtherPort = await browse(`${BASE}/oidc/auth?${new URLSearchParams({
+    client_id: CLIENTS.post.id, response_type: 'code', redirect_uri: redirectUri, scope: 'openid',
+  })}`);
+  check(postOtherPort.status === 400, 'app-post (not native): a loopback port it did not register is refused', postOtherPort.status);
+  const headless = await login({ client_id: CLIENTS.native.id });
+  check(headless.status === 400 && /real pages/.test(headless.body.reason), '/dev/login refuses app-native, saying it has pages', headless.body);
 }
 
 // --- stop ----------------------------------------------------------------------------------------

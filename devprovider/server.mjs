@@ -1,9 +1,11 @@
 // Local OpenID Connect provider with GenAuth's routes, for development and tests only.
 //
 // Everything OIDC lives under /oidc (issuer http://127.0.0.1:PORT/oidc), exactly where GenAuth
-// serves it. A fixed user logs in without any page, /dev/login drives a whole authorization code
-// login over real HTTP and returns the code, and /dev/requests shows what clients sent to the
-// token, revocation and introspection endpoints (field names only, never values).
+// serves it. A fixed user logs in without any page (every client but app-native, whose logins go
+// through a real sign-in form and consent page for a browser), /dev/login drives a whole
+// authorization code login over real HTTP and returns the code, and /dev/requests shows what
+// clients sent to the token, revocation and introspection endpoints (field names only, never
+// values).
 //
 // The client secrets below are public. Never use this provider for anything but development.
 
@@ -136,7 +138,21 @@ const clients = [
     token_endpoint_auth_method: 'client_secret_post',
     id_token_signed_response_alg: 'HS256',
   },
+  {
+    // A desktop or command-line app (RFC 8252): public, PKCE, and a loopback redirect URI on any
+    // port (oidc-provider ignores the port of a loopback redirect URI for native clients). Its
+    // logins show real pages: a sign-in form and a consent page (INTERACTIVE_CLIENTS below).
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    application_type: 'native',
+    redirect_uris: ['http://127.0.0.1/callback'],
+    client_id: 'app-native',
+    token_endpoint_auth_method: 'none',
+  },
 ];
+
+// Clients whose interactions are pages for a person; every other client is signed in headlessly.
+const INTERACTIVE_CLIENTS = new Set(['app-native']);
 
 const USER = {
   sub: 'user-1',
@@ -144,6 +160,8 @@ const USER = {
   email: 'alice@example.com',
   email_verified: true,
 };
+// What the sign-in form accepts (app-native only; public, like every secret here).
+const USER_PASSWORD = 'alice-password';
 
 // ---------------------------------------------------------------------------------------------
 // Storage: an in-memory adapter without oidc-provider's 1 000-entry cap (its own memory adapter
@@ -478,36 +496,163 @@ provider.use(async (ctx, next) => {
 const providerCallback = provider.callback();
 
 // ---------------------------------------------------------------------------------------------
-// Headless interactions: log the fixed user in and grant everything that was asked for.
+// Interactions. For most clients a GET of /oidc/interaction/:uid logs the fixed user in (first
+// interaction) or grants everything that was asked for (second), without any page. For
+// INTERACTIVE_CLIENTS the same URL is a page for a person: a sign-in form (POST .../login) or a
+// consent page (POST .../confirm); POST .../abort ends the login with access_denied.
 
-async function handleInteraction(req, res, uid) {
+async function grantEverything(details) {
+  const { prompt, params, session } = details;
+  const grant = details.grantId
+    ? await provider.Grant.find(details.grantId)
+    : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = prompt.details;
+  if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+  if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+  if (missingResourceScopes) {
+    for (const [indicator, scopes] of Object.entries(missingResourceScopes)) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+  }
+  const grantId = await grant.save();
+  return { consent: details.grantId ? {} : { grantId } };
+}
+
+async function handleInteraction(req, res, uid, action) {
   const details = await provider.interactionDetails(req, res);
   if (details.uid !== uid) {
     sendJson(res, 400, { error: 'invalid_request', error_description: 'interaction cookie does not match the URL' });
     return;
   }
-  const { prompt, params, session } = details;
+  const { prompt, params } = details;
+  if (INTERACTIVE_CLIENTS.has(params.client_id)) {
+    await interactionPage(req, res, details, action);
+    return;
+  }
+  if (req.method !== 'GET' || action) {
+    sendJson(res, 405, { error: 'method not allowed' });
+    return;
+  }
   let result;
   if (prompt.name === 'login') {
     result = { login: { accountId: USER.sub } };
   } else if (prompt.name === 'consent') {
-    const grant = details.grantId
-      ? await provider.Grant.find(details.grantId)
-      : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
-    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = prompt.details;
-    if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
-    if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
-    if (missingResourceScopes) {
-      for (const [indicator, scopes] of Object.entries(missingResourceScopes)) {
-        grant.addResourceScope(indicator, scopes.join(' '));
-      }
-    }
-    const grantId = await grant.save();
-    result = { consent: details.grantId ? {} : { grantId } };
+    result = await grantEverything(details);
   } else {
     result = { error: 'access_denied', error_description: `unsupported prompt ${prompt.name}` };
   }
   await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
+}
+
+const SCOPE_TEXT = {
+  openid: 'sign you in (your user id)',
+  profile: 'see your name',
+  email: 'see your email address',
+  offline_access: 'stay signed in while you are away (a refresh token)',
+};
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({
+    '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+  }[c]));
+}
+
+function sendPage(res, title, body) {
+  const html = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0}
+main{max-width:22rem;margin:4rem auto;background:#fff;padding:1.5rem 2rem;border-radius:8px;box-shadow:0 1px 4px #0002}
+h1{font-size:1.3rem}label{display:block;margin:.8rem 0}input{display:block;width:100%;box-sizing:border-box;padding:.4rem;margin-top:.2rem}
+button{padding:.45rem 1.1rem;margin:.8rem .4rem 0 0}.actions form{display:inline-block}.error{color:#b00020}.hint{color:#666;font-size:.85rem}
+</style></head>
+<body><main>
+${body}
+<p class="hint">Development provider: every secret here is public.</p>
+</main></body></html>
+`;
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(html),
+    'cache-control': 'no-store',
+    'x-frame-options': 'DENY',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  });
+  res.end(html);
+}
+
+async function readForm(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > 16 * 1024) throw Object.assign(new Error('form too large'), { status: 413 });
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+function loginPage(res, details, error) {
+  const action = `/oidc/interaction/${encodeURIComponent(details.uid)}`;
+  sendPage(res, 'Sign in', `<h1>Sign in</h1>
+<p>to continue to <strong>${escapeHtml(details.params.client_id)}</strong></p>
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="${action}/login" autocomplete="off">
+<label>Email <input name="username" type="email" required autofocus></label>
+<label>Password <input name="password" type="password" required></label>
+<button type="submit">Sign in</button>
+</form>
+<form method="post" action="${action}/abort"><button type="submit">Cancel</button></form>
+<p class="hint">Test user: ${escapeHtml(USER.email)} / ${escapeHtml(USER_PASSWORD)}</p>`);
+}
+
+function consentPage(res, details) {
+  const action = `/oidc/interaction/${encodeURIComponent(details.uid)}`;
+  const scopes = String(details.params.scope || '').split(' ').filter(Boolean);
+  const items = scopes.map((s) => `<li><code>${escapeHtml(s)}</code>: ${escapeHtml(SCOPE_TEXT[s] || s)}</li>`).join('\n');
+  sendPage(res, 'Allow access', `<h1>Allow access?</h1>
+<p><strong>${escapeHtml(details.params.client_id)}</strong> asks to:</p>
+<ul>
+${items}
+</ul>
+<p>Signed in as ${escapeHtml(USER.email)}.</p>
+<div class="actions">
+<form method="post" action="${action}/confirm"><button type="submit">Allow</button></form>
+<form method="post" action="${action}/abort"><button type="submit">Deny</button></form>
+</div>`);
+}
+
+// The pages of INTERACTIVE_CLIENTS. A POST for a step that is not the current one (the back
+// button, a second tab) shows the current step's page again.
+async function interactionPage(req, res, details, action) {
+  const { prompt, uid } = details;
+  const here = `/oidc/interaction/${encodeURIComponent(uid)}`;
+  if (req.method === 'GET' && !action) {
+    if (prompt.name === 'login') return loginPage(res, details);
+    if (prompt.name === 'consent') return consentPage(res, details);
+    return provider.interactionFinished(req, res, { error: 'access_denied', error_description: `unsupported prompt ${prompt.name}` }, { mergeWithLastSubmission: false });
+  }
+  if (req.method !== 'POST' || !action) return sendJson(res, 405, { error: 'method not allowed' });
+  const fields = await readForm(req);
+  if (action === 'abort') {
+    return provider.interactionFinished(req, res, {
+      error: 'access_denied',
+      error_description: prompt.name === 'login' ? 'the user cancelled the sign-in' : 'the user denied access',
+    }, { mergeWithLastSubmission: false });
+  }
+  if (action === 'login' && prompt.name === 'login') {
+    const username = (fields.get('username') || '').trim().toLowerCase();
+    if (username !== USER.email || fields.get('password') !== USER_PASSWORD) {
+      return loginPage(res, details, 'Wrong email or password.');
+    }
+    return provider.interactionFinished(req, res, { login: { accountId: USER.sub } }, { mergeWithLastSubmission: false });
+  }
+  if (action === 'confirm' && prompt.name === 'consent') {
+    return provider.interactionFinished(req, res, await grantEverything(details), { mergeWithLastSubmission: true });
+  }
+  res.writeHead(303, { location: here, 'content-length': 0 });
+  return res.end();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -662,6 +807,14 @@ async function handleDevLogin(req, res, url) {
     sendJson(res, err.status || 400, { error: 'invalid_request', reason: err.message });
     return;
   }
+  const clientId = authorizeUrl.searchParams.get('client_id');
+  if (INTERACTIVE_CLIENTS.has(clientId)) {
+    sendJson(res, 400, {
+      error: 'invalid_request',
+      reason: `${clientId} signs in through real pages (a sign-in form and a consent page): open the authorize URL in a browser`,
+    });
+    return;
+  }
   const { status, body } = await driveLogin(authorizeUrl);
   sendJson(res, status, body);
 }
@@ -711,10 +864,10 @@ async function route(req, res) {
   const { pathname } = url;
   if (opts.verbose) process.stderr.write(`devprovider: ${req.method} ${pathname}\n`);
 
-  const interaction = /^\/oidc\/interaction\/([^/]+)$/.exec(pathname);
+  const interaction = /^\/oidc\/interaction\/([^/]+)(?:\/(login|confirm|abort))?$/.exec(pathname);
   if (interaction) {
-    if (req.method !== 'GET') return sendJson(res, 405, { error: 'method not allowed' });
-    return handleInteraction(req, res, decodeURIComponent(interaction[1]));
+    if (req.method !== 'GET' && req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
+    return handleInteraction(req, res, decodeURIComponent(interaction[1]), interaction[2]);
   }
 
   if (pathname === '/oidc' || pathname.startsWith('/oidc/')) {

@@ -232,7 +232,7 @@ fn no_callback_in_time_is_login_timeout_and_a_busy_port_is_clear() {
 fn without_on_url_and_without_a_browser_it_is_browser_failed() {
     let (p, _rt) = provider();
     // No xdg-open (nor open, nor start) on an empty PATH. No other test of this binary starts
-    // a process.
+    // a process or reads PATH.
     std::env::set_var("PATH", "/nonexistent-for-this-test");
     let config = CString::new(format!(
         r#"{{"appId":"{APP_ID}","appSecret":"{SECRET}","appHost":"{}","redirectUri":"http://127.0.0.1:8976/cb"}}"#,
@@ -252,4 +252,70 @@ fn without_on_url_and_without_a_browser_it_is_browser_failed() {
         doc
     };
     assert_eq!(code(&doc), "browser_failed", "{doc}");
+
+    // Without a desktop environment xdg-open runs the browser in the foreground and exits only
+    // when the browser does: the login must go on meanwhile. This xdg-open hands the URL over,
+    // then stays open 30 s (a browser the person has not closed).
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("genauth-opener-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let opener = dir.join("xdg-open");
+        std::fs::write(
+            &opener,
+            format!(
+                "#!/bin/sh\nprintf '%s' \"$1\" > '{0}/url.tmp' && /bin/mv '{0}/url.tmp' '{0}/url'\n/bin/sleep 30\nprintf closed > '{0}/closed'\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::env::set_var("PATH", &dir);
+        let browser = Browser {
+            provider: p.clone(),
+            forged_state: None,
+            idle: false,
+            page: Mutex::new(String::new()),
+            url: Mutex::new(String::new()),
+            visit: Mutex::new(None),
+        };
+        let config = CString::new(format!(
+            r#"{{"appId":"{APP_ID}","appSecret":"{SECRET}","appHost":"{}","redirectUri":"http://127.0.0.1:8976/cb"}}"#,
+            p.url
+        ))
+        .unwrap();
+        let doc = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let url_file = dir.join("url");
+                for _ in 0..500 {
+                    if let Ok(url) = std::fs::read_to_string(&url_file) {
+                        visit(&browser, &url);
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                panic!("xdg-open was not started with the login URL");
+            });
+            unsafe {
+                let client = genauth_client_new(config.as_ptr(), std::ptr::null_mut());
+                let options = CString::new(r#"{"timeoutSeconds":20}"#).unwrap();
+                let doc = take(genauth_client_login_loopback(
+                    client,
+                    options.as_ptr(),
+                    None,
+                    std::ptr::null_mut(),
+                ));
+                genauth_client_free(client);
+                doc
+            }
+        });
+        assert!(
+            !dir.join("closed").exists(),
+            "the login waited for the browser to close"
+        );
+        assert_eq!(doc["tokens"]["access_token"], "at-loopback-secret", "{doc}");
+        assert!(browser.page.lock().unwrap().contains("You are signed in"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

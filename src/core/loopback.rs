@@ -73,6 +73,11 @@ impl LoopbackOptions {
     }
 }
 
+/// How long the opener's exit status is awaited. Without a desktop environment `xdg-open` runs
+/// the browser itself in the foreground and exits only when the browser does, so an opener still
+/// running then is taken as a browser that opened (and is reaped on a thread of its own).
+const OPENER_WAIT: Duration = Duration::from_secs(3);
+
 /// Opens `url` in the system browser: `xdg-open` (or `open` on macOS, the URL protocol handler
 /// on Windows — not `cmd /C start`, whose parser would split the URL at each `&` and run the
 /// rest as commands).
@@ -86,20 +91,42 @@ pub fn open_browser(url: &str) -> Result<(), Error> {
     } else {
         std::process::Command::new("xdg-open")
     };
-    let status = command
+    let mut child = command
         .arg(url)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .status()
+        .spawn()
         .map_err(|e| Error::BrowserFailed(format!("{} ({})", command_name(), e.kind())))?;
-    if !status.success() {
-        return Err(Error::BrowserFailed(format!(
-            "{} exited with {status}",
-            command_name()
-        )));
+    let waited = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => {
+                return Err(Error::BrowserFailed(format!(
+                    "{} exited with {status}",
+                    command_name()
+                )))
+            }
+            Ok(None) if waited.elapsed() < OPENER_WAIT => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Err(e) => {
+                return Err(Error::BrowserFailed(format!(
+                    "{} ({})",
+                    command_name(),
+                    e.kind()
+                )))
+            }
+            Ok(None) => {
+                // Still running: the browser itself, in the foreground.
+                let _ = std::thread::Builder::new()
+                    .name("genauth-opener".into())
+                    .spawn(move || child.wait());
+                return Ok(());
+            }
+        }
     }
-    Ok(())
 }
 
 fn command_name() -> &'static str {
