@@ -88,6 +88,10 @@ pub(crate) fn block_on<T>(future: impl Future<Output = Result<T, Error>>) -> Res
             if state.runtime.is_none() {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
+                    // Its blocking pool only runs name resolutions (getaddrinfo), one at a time
+                    // since the thread makes one call at a time; an idle one does not linger.
+                    .max_blocking_threads(1)
+                    .thread_keep_alive(std::time::Duration::from_secs(2))
                     .build()
                     .map_err(|e| {
                         Error::Internal(format!("could not start this thread's runtime: {e}"))
