@@ -135,9 +135,9 @@ impl Member for Tokens {
 /// A JSON string. Tokens (base64url and dots) never need escaping: those are copied as they
 /// are, after one scan that the compiler vectorises; anything else goes through serde_json.
 fn write_str(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
-    let plain = s
-        .bytes()
-        .fold(true, |plain, b| plain & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+    let plain = s.bytes().fold(true, |plain, b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    });
     if !plain {
         return serde_json::to_writer(out, s);
     }
