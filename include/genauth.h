@@ -468,6 +468,24 @@ int32_t genauth_client_credentials_async(const struct genauth_client *client,
 char *genauth_client_logout_url(const struct genauth_client *client, const char *options_json);
 
 /*
+ Builds the logout URL without blocking (see `genauth_client_logout_url`: the client's
+ discovery may be fetched first); the result arrives through `cb`: `{"ok": true, "logout":
+ {"url": "..."}}` or an error document.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL, -2 and calls nothing when the library could start no thread to run
+ the call and deliver its result. The client may be freed while calls are in flight.
+
+ # Safety
+ `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `user_data` is
+ passed to `cb` untouched, from another thread.
+ */
+int32_t genauth_client_logout_url_async(const struct genauth_client *client,
+                                        const char *options_json,
+                                        genauth_callback cb,
+                                        void *user_data);
+
+/*
  Starts a device authorization (RFC 8628): asks discovery's `device_authorization_endpoint`
  for a device code and a user code, authenticating the client like the token calls.
 
@@ -482,6 +500,24 @@ char *genauth_client_logout_url(const struct genauth_client *client, const char 
  `client` is NULL or a live client; `options_json` is NULL or NUL-terminated.
  */
 char *genauth_client_device_start(const struct genauth_client *client, const char *options_json);
+
+/*
+ Starts a device authorization without blocking (see `genauth_client_device_start`); the
+ result arrives through `cb`: `{"ok": true, "device": {...}}` or an error document. Then call
+ `genauth_client_device_poll_async` (or `genauth_client_device_poll`) with its `device_code`.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL, -2 and calls nothing when the library could start no thread to run
+ the call and deliver its result. The client may be freed while calls are in flight.
+
+ # Safety
+ `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `user_data` is
+ passed to `cb` untouched, from another thread.
+ */
+int32_t genauth_client_device_start_async(const struct genauth_client *client,
+                                          const char *options_json,
+                                          genauth_callback cb,
+                                          void *user_data);
 
 /*
  Waits for the user to approve a device authorization started with
@@ -504,6 +540,27 @@ char *genauth_client_device_poll(const struct genauth_client *client,
                                  uint32_t max_wait_seconds);
 
 /*
+ Waits for the user to approve a device authorization without blocking (see
+ `genauth_client_device_poll`: the same polling, the same results); the result arrives through
+ `cb`, up to `max_wait_seconds` plus one poll later: the tokens document, `oauth_error`
+ (`access_denied`, `expired_token`), or `authorization_pending` (the caller may call again).
+ No thread waits meanwhile.
+
+ Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+ nothing when `cb` is NULL, -2 and calls nothing when the library could start no thread to run
+ the call and deliver its result. The client may be freed while calls are in flight.
+
+ # Safety
+ `client` is NULL or a live client; `device_code` is NULL or NUL-terminated; `user_data` is
+ passed to `cb` untouched, from another thread.
+ */
+int32_t genauth_client_device_poll_async(const struct genauth_client *client,
+                                         const char *device_code,
+                                         uint32_t max_wait_seconds,
+                                         genauth_callback cb,
+                                         void *user_data);
+
+/*
  Logs the user in from a desktop or command-line app (RFC 8252 §7.3): listens on 127.0.0.1,
  sends the browser to the login page, receives its callback, and returns the tokens.
 
@@ -521,6 +578,12 @@ char *genauth_client_device_poll(const struct genauth_client *client,
  `error=` callback, `invalid_argument` when the port cannot be bound, ...), never NULL, owned
  by the caller (`genauth_string_free`). Blocks until then; `reentrant_call` inside a
  callback.
+
+ There is no `_async` form: the call waits for a person at a browser (up to `timeoutSeconds`)
+ and `on_url` runs on the calling thread. From an event loop or a UI thread, run it on a thread
+ of the app's own (a worker thread, an executor, `asyncio.to_thread`, `Dispatchers.IO`) and
+ hand the result back to the loop; `on_url` then runs on that thread too, so it should only
+ pass the URL on (open the browser, post it to the UI) and return.
 
  # Safety
  `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `on_url` is

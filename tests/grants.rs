@@ -15,17 +15,20 @@ use std::time::{Duration, Instant};
 use genauth::core::{Client, ClientCredentialsOptions, Config, LogoutOptions};
 use genauth::ffi::client::{genauth_client_free, genauth_client_new};
 use genauth::ffi::grants::{
-    genauth_client_credentials, genauth_client_device_poll, genauth_client_device_start,
-    genauth_client_logout_url,
+    genauth_client_credentials, genauth_client_credentials_async, genauth_client_device_poll,
+    genauth_client_device_poll_async, genauth_client_device_start,
+    genauth_client_device_start_async, genauth_client_logout_url, genauth_client_logout_url_async,
 };
 use serde_json::Value;
 use support::fake_provider::{FakeProvider, DISCOVERY, TOKEN};
-use support::ffi::{code, take};
+use support::ffi::{c, call_async, code, take};
 use support::outcome::{failure, outcome};
 
 const APP_ID: &str = "app-1";
 const SECRET: &str = "client-secret-0123456789";
 const DEVICE: &str = "/oidc/device/auth";
+/// How long a test waits for an `_async` call's callback.
+const ASYNC_WAIT: Duration = Duration::from_secs(20);
 
 fn config_json(p: &FakeProvider, extra: &str) -> String {
     format!(
@@ -331,6 +334,191 @@ async fn device_flow_through_the_c_abi() {
         "https://v.example/device?user_code=ABCD-EFGH"
     );
     assert_eq!(poll["tokens"]["access_token"], "at-dev-c", "{poll}");
+}
+
+/// The non-blocking forms give the blocking calls' documents through the callback; the client
+/// may be freed while a poll is in flight.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_grants_without_blocking() {
+    let p = FakeProvider::start().await;
+    with_device_endpoint(&p);
+    p.set(DEVICE, "200 OK", STARTED);
+    p.set(
+        TOKEN,
+        "200 OK",
+        r#"{"access_token":"at-m2m-async","token_type":"Bearer"}"#,
+    );
+    let config = c(&config_json(&p, ""));
+    let provider = p.clone();
+    let (start, logout, credentials, poll, since_start) = off_runtime(move || {
+        let scope = c(r#"{"scope":"api"}"#);
+        let logout_options = c(r#"{"idTokenHint":"id.tok.en","state":"s-1"}"#);
+        // SAFETY (every block below): a live client until it is freed, NUL-terminated strings
+        // that outlive the call (the call copies them before it returns).
+        let client = unsafe { genauth_client_new(config.as_ptr(), std::ptr::null_mut()) };
+        assert!(!client.is_null());
+        let begun = Instant::now();
+        let start = call_async(
+            |cb, ud| unsafe { genauth_client_device_start_async(client, std::ptr::null(), cb, ud) },
+            ASYNC_WAIT,
+        );
+        let logout = call_async(
+            |cb, ud| unsafe {
+                genauth_client_logout_url_async(client, logout_options.as_ptr(), cb, ud)
+            },
+            ASYNC_WAIT,
+        );
+        let credentials = call_async(
+            |cb, ud| unsafe { genauth_client_credentials_async(client, scope.as_ptr(), cb, ud) },
+            ASYNC_WAIT,
+        );
+        // The device is approved at the second poll.
+        provider.queue(TOKEN, "400 Bad Request", PENDING);
+        provider.queue(
+            TOKEN,
+            "200 OK",
+            r#"{"access_token":"at-dev-async","token_type":"Bearer"}"#,
+        );
+        let device_code = c(start["device"]["device_code"].as_str().unwrap_or_default());
+        let poll = call_async(
+            |cb, ud| unsafe {
+                let accepted =
+                    genauth_client_device_poll_async(client, device_code.as_ptr(), 10, cb, ud);
+                // Freed in flight: the poll goes on and its callback still runs.
+                genauth_client_free(client);
+                accepted
+            },
+            ASYNC_WAIT,
+        );
+        (start, logout, credentials, poll, begun.elapsed())
+    })
+    .await;
+    assert_eq!(start["device"]["user_code"], "ABCD-EFGH", "{start}");
+    assert_eq!(start["device"]["interval"], 1, "{start}");
+    assert_eq!(
+        logout["logout"]["url"],
+        format!(
+            "{}/oidc/logout-here?client_id=app-1&id_token_hint=id.tok.en&state=s-1",
+            p.url
+        ),
+        "{logout}"
+    );
+    assert_eq!(
+        credentials["tokens"]["access_token"], "at-m2m-async",
+        "{credentials}"
+    );
+    assert_eq!(poll["tokens"]["access_token"], "at-dev-async", "{poll}");
+    // Two polls, each one interval (1 s, as the provider said) after the last.
+    let polls = p.requests(TOKEN);
+    assert_eq!(polls.len(), 3, "one client_credentials grant and two polls");
+    assert!(body(&polls[0].0).contains("grant_type=client_credentials"));
+    assert!(body(&polls[2].0).contains("device_code=dc-secret-0123456789"));
+    assert!(
+        since_start >= Duration::from_millis(1950),
+        "{since_start:?}"
+    );
+}
+
+/// Argument errors of the non-blocking forms arrive through the callback; a NULL callback is -1
+/// and nothing runs.
+#[test]
+fn the_grants_without_blocking_report_argument_errors_through_the_callback() {
+    // Nothing is sent: every call fails on its arguments. Port 9 (discard) would refuse anyway.
+    let client = support::ffi::Client::new(
+        r#"{"appId":"app-1","appSecret":"client-secret-0123","appHost":"http://127.0.0.1:9"}"#,
+    )
+    .unwrap();
+    let bad_scope = c(r#"{"scopes":"x"}"#);
+    let unknown_logout = c(r#"{"idTokenHint":"a","next":"b"}"#);
+    let not_json = c("{");
+    let device_code = c("dc-0123456789");
+    let (no_client, null) = (std::ptr::null(), std::ptr::null());
+    // SAFETY (every call): NULL where the test wants it, otherwise live clients and
+    // NUL-terminated strings that outlive the call.
+    let cases: Vec<(&str, Value)> = vec![
+        (
+            "null_argument",
+            call_async(
+                |cb, ud| unsafe { genauth_client_logout_url_async(no_client, null, cb, ud) },
+                ASYNC_WAIT,
+            ),
+        ),
+        (
+            "null_argument",
+            call_async(
+                |cb, ud| unsafe { genauth_client_device_start_async(no_client, null, cb, ud) },
+                ASYNC_WAIT,
+            ),
+        ),
+        (
+            "null_argument",
+            call_async(
+                |cb, ud| unsafe {
+                    genauth_client_device_poll_async(no_client, device_code.as_ptr(), 1, cb, ud)
+                },
+                ASYNC_WAIT,
+            ),
+        ),
+        (
+            "null_argument",
+            call_async(
+                |cb, ud| unsafe { genauth_client_device_poll_async(client.ptr(), null, 1, cb, ud) },
+                ASYNC_WAIT,
+            ),
+        ),
+        (
+            "invalid_argument",
+            call_async(
+                |cb, ud| unsafe {
+                    genauth_client_device_start_async(client.ptr(), bad_scope.as_ptr(), cb, ud)
+                },
+                ASYNC_WAIT,
+            ),
+        ),
+        (
+            "invalid_argument",
+            call_async(
+                |cb, ud| unsafe {
+                    genauth_client_logout_url_async(client.ptr(), unknown_logout.as_ptr(), cb, ud)
+                },
+                ASYNC_WAIT,
+            ),
+        ),
+        (
+            "invalid_argument",
+            call_async(
+                |cb, ud| unsafe {
+                    genauth_client_logout_url_async(client.ptr(), not_json.as_ptr(), cb, ud)
+                },
+                ASYNC_WAIT,
+            ),
+        ),
+    ];
+    for (expected, doc) in &cases {
+        assert_eq!(code(doc), *expected, "{doc}");
+    }
+    // A NULL callback: -1, and nothing runs.
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!(
+            genauth_client_logout_url_async(client.ptr(), null, None, std::ptr::null_mut()),
+            -1
+        );
+        assert_eq!(
+            genauth_client_device_start_async(client.ptr(), null, None, std::ptr::null_mut()),
+            -1
+        );
+        assert_eq!(
+            genauth_client_device_poll_async(
+                client.ptr(),
+                device_code.as_ptr(),
+                1,
+                None,
+                std::ptr::null_mut()
+            ),
+            -1
+        );
+    }
 }
 
 /// Actionable errors: the URL (no query) in connect_failed, http_status and timeout messages,

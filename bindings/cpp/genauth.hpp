@@ -622,8 +622,6 @@ struct Callback {
     std::string state;
 };
 
-// An RFC 7662 introspection reply. A revoked, expired or unknown token is active == false, not
-// an error. `json` holds every member the provider sent.
 // A device authorization (RFC 8628) from Client::device_start: show user_code and
 // verification_uri (or verification_uri_complete) to the user, then Client::device_poll.
 struct DeviceAuthorization {
@@ -642,6 +640,8 @@ struct LogoutOptions {
     std::optional<std::string> state;
 };
 
+// An RFC 7662 introspection reply. A revoked, expired or unknown token is active == false, not
+// an error. `json` holds every member the provider sent.
 struct Introspection {
     bool active = false;
     std::optional<std::string> scope;
@@ -1429,19 +1429,22 @@ public:
     // The RP-Initiated Logout URL (discovery's end_session_endpoint, else
     // {appHost}/{protocol}/session/end). No network call once discovery is known.
     Result<std::string> logout_url(const LogoutOptions& options = {}) const {
-        std::string json = "{";
-        auto add = [&json](const char* key, const std::optional<std::string>& value) {
-            if (!value) return;
-            if (json.size() > 1) json += ',';
-            json += detail::quote(key) + ":" + detail::quote(*value);
-        };
-        add("idTokenHint", options.id_token_hint);
-        add("postLogoutRedirectUri", options.post_logout_redirect_uri);
-        add("state", options.state);
-        json += "}";
-        auto opts = detail::c_arg(json);
+        auto opts = detail::c_arg(logout_options(options));
         if (!opts) return detail::nul_byte("a logout option");
         return detail::take(genauth_client_logout_url(handle_, opts->c_str()), detail::parse_logout);
+    }
+
+    // logout_url without blocking (discovery may be fetched first), with the rules of
+    // refresh_async: true when accepted (on_result then runs exactly once, on a library thread,
+    // errors included); false, and no call, for an empty on_result or an option with a NUL byte.
+    [[nodiscard]] bool logout_url_async(const LogoutOptions& options,
+                                        std::function<void(Result<std::string>)> on_result) const {
+        auto opts = detail::c_arg(logout_options(options));
+        if (!opts) return false;
+        return detail::start_async<std::string>(
+            std::move(on_result), detail::parse_logout, [&](genauth_callback cb, void* ud) {
+                return genauth_client_logout_url_async(handle_, opts->c_str(), cb, ud);
+            });
     }
 
     // The device authorization grant (RFC 8628): start, show the user code, then poll. poll
@@ -1461,10 +1464,38 @@ public:
             genauth_client_device_poll(handle_, code->c_str(), max_wait_seconds));
     }
 
+    // device_start and device_poll without blocking, with the rules of refresh_async. No thread
+    // waits while device_poll_async polls: on_result runs when the tokens come, the provider
+    // refuses, or max_wait_seconds end (the error authorization_pending: poll again).
+    [[nodiscard]] bool device_start_async(
+        std::optional<std::string_view> scope,
+        std::function<void(Result<DeviceAuthorization>)> on_result) const {
+        auto options = detail::c_arg(scope_options(scope));
+        if (!options) return false;
+        return detail::start_async<DeviceAuthorization>(
+            std::move(on_result), detail::parse_device, [&](genauth_callback cb, void* ud) {
+                return genauth_client_device_start_async(handle_, options->c_str(), cb, ud);
+            });
+    }
+
+    [[nodiscard]] bool device_poll_async(std::string_view device_code,
+                                         std::uint32_t max_wait_seconds,
+                                         Callback on_result) const {
+        auto code = detail::c_arg(device_code);
+        if (!code) return false;
+        return detail::start_async<Tokens>(
+            std::move(on_result), detail::parse_result, [&](genauth_callback cb, void* ud) {
+                return genauth_client_device_poll_async(handle_, code->c_str(), max_wait_seconds,
+                                                        cb, ud);
+            });
+    }
+
     // Desktop and command-line login (RFC 8252): listens on 127.0.0.1, hands the login URL to
     // on_url (empty: the system browser is opened), waits for one callback, exchanges its code
     // and returns the tokens. options_json: {"scope", "port", "timeoutSeconds", "prompt",
-    // "extraParams"}. on_url runs on this thread and must return at once.
+    // "extraParams"}. on_url runs on this thread and must return at once. It blocks until the
+    // browser comes back (there is no _async form): from a UI thread or an event loop, run it on
+    // a thread of your own (std::thread, std::async) and hand the result back.
     Result<Tokens> login_loopback(std::string_view options_json = "{}",
                                   std::function<void(std::string_view url)> on_url = {}) const {
         auto opts = detail::c_arg(options_json);
@@ -1590,9 +1621,23 @@ public:
 private:
     explicit Client(genauth_client* handle) noexcept : handle_(handle) {}
 
-    // Runs on a library thread: owns the document and the heap-allocated Callback, frees both.
+    // {"scope": ...} for client_credentials and device_start; {} without a scope.
     static std::string scope_options(std::optional<std::string_view> scope) {
         return scope ? "{\"scope\":" + detail::quote(std::string(*scope)) + "}" : "{}";
+    }
+
+    // {"idTokenHint", "postLogoutRedirectUri", "state"}, each when given.
+    static std::string logout_options(const LogoutOptions& options) {
+        std::string json = "{";
+        auto add = [&json](const char* key, const std::optional<std::string>& value) {
+            if (!value) return;
+            if (json.size() > 1) json += ',';
+            json += detail::quote(key) + ":" + detail::quote(*value);
+        };
+        add("idTokenHint", options.id_token_hint);
+        add("postLogoutRedirectUri", options.post_logout_redirect_uri);
+        add("state", options.state);
+        return json + "}";
     }
 
     genauth_client* handle_ = nullptr;

@@ -98,6 +98,35 @@ pub unsafe extern "C" fn genauth_client_logout_url(
     })
 }
 
+/// Builds the logout URL without blocking (see `genauth_client_logout_url`: the client's
+/// discovery may be fetched first); the result arrives through `cb`: `{"ok": true, "logout":
+/// {"url": "..."}}` or an error document.
+///
+/// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+/// nothing when `cb` is NULL, -2 and calls nothing when the library could start no thread to run
+/// the call and deliver its result. The client may be freed while calls are in flight.
+///
+/// # Safety
+/// `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `user_data` is
+/// passed to `cb` untouched, from another thread.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_logout_url_async(
+    client: *const genauth_client,
+    options_json: *const c_char,
+    cb: genauth_callback,
+    user_data: *mut c_void,
+) -> i32 {
+    // SAFETY: caller's pointers per the contract; all are read before this function returns.
+    let args = read_args(|| unsafe {
+        let client = client_ref(client)?;
+        let options = LogoutOptions::from_json(optional_str(options_json, "options_json")?)?;
+        Ok((client, options))
+    });
+    answer_later(cb, user_data, args, |(client, options)| async move {
+        client.logout_url(&options).await
+    })
+}
+
 /// Starts a device authorization (RFC 8628): asks discovery's `device_authorization_endpoint`
 /// for a device code and a user code, authenticating the client like the token calls.
 ///
@@ -125,6 +154,36 @@ pub unsafe extern "C" fn genauth_client_device_start(
         };
         let options = ClientCredentialsOptions::from_json(options)?;
         runtime::block_on(client.device_start(&options))
+    })
+}
+
+/// Starts a device authorization without blocking (see `genauth_client_device_start`); the
+/// result arrives through `cb`: `{"ok": true, "device": {...}}` or an error document. Then call
+/// `genauth_client_device_poll_async` (or `genauth_client_device_poll`) with its `device_code`.
+///
+/// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+/// nothing when `cb` is NULL, -2 and calls nothing when the library could start no thread to run
+/// the call and deliver its result. The client may be freed while calls are in flight.
+///
+/// # Safety
+/// `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `user_data` is
+/// passed to `cb` untouched, from another thread.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_device_start_async(
+    client: *const genauth_client,
+    options_json: *const c_char,
+    cb: genauth_callback,
+    user_data: *mut c_void,
+) -> i32 {
+    // SAFETY: caller's pointers per the contract; all are read before this function returns.
+    let args = read_args(|| unsafe {
+        let client = client_ref(client)?;
+        let options =
+            ClientCredentialsOptions::from_json(optional_str(options_json, "options_json")?)?;
+        Ok((client, options))
+    });
+    answer_later(cb, user_data, args, |(client, options)| async move {
+        client.device_start(&options).await
     })
 }
 
@@ -161,6 +220,42 @@ pub unsafe extern "C" fn genauth_client_device_poll(
     })
 }
 
+/// Waits for the user to approve a device authorization without blocking (see
+/// `genauth_client_device_poll`: the same polling, the same results); the result arrives through
+/// `cb`, up to `max_wait_seconds` plus one poll later: the tokens document, `oauth_error`
+/// (`access_denied`, `expired_token`), or `authorization_pending` (the caller may call again).
+/// No thread waits meanwhile.
+///
+/// Returns 0 when accepted (`cb` then runs exactly once, argument errors included), -1 and calls
+/// nothing when `cb` is NULL, -2 and calls nothing when the library could start no thread to run
+/// the call and deliver its result. The client may be freed while calls are in flight.
+///
+/// # Safety
+/// `client` is NULL or a live client; `device_code` is NULL or NUL-terminated; `user_data` is
+/// passed to `cb` untouched, from another thread.
+#[no_mangle]
+pub unsafe extern "C" fn genauth_client_device_poll_async(
+    client: *const genauth_client,
+    device_code: *const c_char,
+    max_wait_seconds: u32,
+    cb: genauth_callback,
+    user_data: *mut c_void,
+) -> i32 {
+    // SAFETY: caller's pointers per the contract; all are read before this function returns.
+    let args = read_args(|| unsafe {
+        let client = client_ref(client)?;
+        let device_code = Zeroizing::new(required_str(device_code, "device_code")?.to_owned());
+        Ok((client, device_code))
+    });
+    let max_wait = Duration::from_secs(max_wait_seconds.into());
+    answer_later(
+        cb,
+        user_data,
+        args,
+        move |(client, device_code)| async move { client.device_poll(&device_code, max_wait).await },
+    )
+}
+
 /// Receives the login URL of `genauth_client_login_loopback`: `user_data` as given, and the URL
 /// (valid only during the call) to open in the user's browser. Runs on the calling thread,
 /// inside the library: it must not make blocking `genauth_*` calls (`reentrant_call`).
@@ -184,6 +279,12 @@ pub type genauth_url_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, ur
 /// `error=` callback, `invalid_argument` when the port cannot be bound, ...), never NULL, owned
 /// by the caller (`genauth_string_free`). Blocks until then; `reentrant_call` inside a
 /// callback.
+///
+/// There is no `_async` form: the call waits for a person at a browser (up to `timeoutSeconds`)
+/// and `on_url` runs on the calling thread. From an event loop or a UI thread, run it on a thread
+/// of the app's own (a worker thread, an executor, `asyncio.to_thread`, `Dispatchers.IO`) and
+/// hand the result back to the loop; `on_url` then runs on that thread too, so it should only
+/// pass the URL on (open the browser, post it to the UI) and return.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `options_json` is NULL or NUL-terminated; `on_url` is

@@ -132,15 +132,17 @@ bool dechunk(const std::string& in, std::string& out) {
 
 } // namespace
 
-HttpReply dev_http(const char* method, const std::string& target) {
+namespace {
+
+// One request to the server at `url` (http://host:port, any path ignored); `target` is the path
+// and query to ask for.
+HttpReply http_request(const char* method, const std::string& url, const std::string& target) {
     HttpReply reply;
     std::string host, port;
-    std::string url = dev_url();
-    if (url.empty()) return reply;
-    if (!expect(split_url(url, host, port), __FILE__, __LINE__, "GENAUTH_DEV_URL " + url))
+    if (!expect(split_url(url, host, port), __FILE__, __LINE__, "not an http://host:port URL: " + url))
         return reply;
     int fd = connect_to(host, port);
-    if (!expect(fd >= 0, __FILE__, __LINE__, "cannot connect to the dev provider at " + url))
+    if (!expect(fd >= 0, __FILE__, __LINE__, "cannot connect to " + url))
         return reply;
     timeval tv{};
     tv.tv_sec = 60;
@@ -193,6 +195,21 @@ HttpReply dev_http(const char* method, const std::string& target) {
     reply.status = status;
     reply.body = body;
     return reply;
+}
+
+} // namespace
+
+HttpReply dev_http(const char* method, const std::string& target) {
+    std::string url = dev_url();
+    if (url.empty()) return HttpReply();
+    return http_request(method, url, target);
+}
+
+HttpReply http_get(const std::string& url) {
+    const std::string scheme = "http://";
+    std::size_t path = url.compare(0, scheme.size(), scheme) == 0 ? url.find('/', scheme.size())
+                                                                    : std::string::npos;
+    return http_request("GET", url, path == std::string::npos ? "/" : url.substr(path));
 }
 
 std::string url_encode(std::string_view s) {

@@ -84,6 +84,9 @@ struct HttpReply {
 // One HTTP/1.1 request over a plain POSIX socket to the dev provider (Connection: close;
 // Content-Length and chunked bodies are both understood).
 HttpReply dev_http(const char* method, const std::string& target);
+// GET of a whole http://host:port/path?query URL, the same way (e.g. the loopback login's
+// callback, as the browser would follow the provider's redirect).
+HttpReply http_get(const std::string& url);
 
 // A fresh authorization code from GET /dev/login?client_id=...&<extra_query>; empty after
 // recording a failure.

@@ -1184,3 +1184,160 @@ TEST(client_credentials_logout_and_logging) {
     EXPECT(url->find("/oidc/session/end?") != std::string::npos);
     EXPECT(url->find("state=s-1") != std::string::npos);
 }
+
+// ---- the device flow, the loopback login, the grants without blocking --------------------------
+
+// The dev provider's user approves (or denies) a pending device authorization, without a page.
+static void approve_device(const std::string& user_code, bool deny = false) {
+    support::HttpReply reply = support::dev_http(
+        "GET", "/dev/device-approve?user_code=" + support::url_encode(user_code) + (deny ? "&deny=1" : ""));
+    EXPECT_EQ(reply.status, 200);
+    EXPECT(contains(reply.body, deny ? "\"approved\":false" : "\"approved\":true") ||
+           !support::expect(false, __FILE__, __LINE__, "device-approve: " + reply.body));
+}
+
+TEST(device_flow_approved_after_pending) {
+    Client client = dev_client("app-post");
+    Result<genauth::DeviceAuthorization> device = client.device_start(std::string_view(offline_scope));
+    CHECK_OK(device);
+    EXPECT_EQ(device->interval, std::optional<std::int64_t>(5)); // oidc-provider's default
+    EXPECT_EQ(device->verification_uri, support::dev_url() + "/oidc/device");
+    EXPECT(!device->user_code.empty());
+
+    // Not approved yet: the wait ends first, with nothing polled before the interval.
+    Result<Tokens> pending = client.device_poll(device->device_code, 1);
+    CHECK(!pending.ok());
+    EXPECT_EQ(pending.error().code, std::string("authorization_pending"));
+
+    std::thread user([&] {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        approve_device(device->user_code);
+    });
+    const double begun = support::now_ms();
+    Result<Tokens> tokens = client.device_poll(device->device_code, 30);
+    user.join();
+    CHECK_OK(tokens);
+    EXPECT(support::now_ms() - begun >= 3000); // the interval was kept
+    EXPECT(tokens->refresh_token.has_value());
+    CHECK(tokens->id_token_claims.has_value());
+    EXPECT_EQ(tokens->id_token_claims->string_field("sub"), std::optional<std::string>("user-1"));
+    std::vector<support::DevRequest> polls;
+    for (support::DevRequest& r : token_requests())
+        if (contains(r.grant_type, "device_code")) polls.push_back(std::move(r));
+    CHECK(!polls.empty());
+    EXPECT_EQ(polls.back().status, 200);
+}
+
+TEST(device_flow_without_blocking) {
+    Client client = dev_client("app-basic");
+    Result<genauth::DeviceAuthorization> device = await_result<genauth::DeviceAuthorization>(
+        [&](auto cb) { return client.device_start_async(std::string_view("openid"), cb); });
+    CHECK_OK(device);
+    Result<Tokens> pending = await_result<Tokens>(
+        [&](auto cb) { return client.device_poll_async(device->device_code, 1, cb); });
+    CHECK(!pending.ok());
+    EXPECT_EQ(pending.error().code, std::string("authorization_pending"));
+
+    // The poll runs on the library's threads: this thread approves while it waits.
+    auto done = std::make_shared<std::promise<Result<Tokens>>>();
+    std::future<Result<Tokens>> polled = done->get_future();
+    CHECK(client.device_poll_async(device->device_code, 30,
+                                   [done](Result<Tokens> r) { done->set_value(std::move(r)); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT(polled.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+    approve_device(device->user_code);
+    CHECK(polled.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+    Result<Tokens> tokens = polled.get();
+    CHECK_OK(tokens);
+    CHECK(tokens->id_token_claims.has_value());
+    EXPECT_EQ(tokens->id_token_claims->string_field("sub"), std::optional<std::string>("user-1"));
+
+    // Denied: the provider's refusal arrives through the callback.
+    Result<genauth::DeviceAuthorization> denied = await_result<genauth::DeviceAuthorization>(
+        [&](auto cb) { return client.device_start_async(std::nullopt, cb); });
+    CHECK_OK(denied);
+    approve_device(denied->user_code, true);
+    Result<Tokens> refused = await_result<Tokens>(
+        [&](auto cb) { return client.device_poll_async(denied->device_code, 30, cb); });
+    CHECK(!refused.ok());
+    EXPECT_EQ(refused.error().code, std::string("oauth_error"));
+    EXPECT_EQ(refused.error().oauth_error, std::optional<std::string>("access_denied"));
+    EXPECT(no_secret_in(refused.error(), {denied->device_code}));
+
+    // The library's argument errors arrive through the callback; a device code with a NUL byte
+    // or an empty on_result refuses the call.
+    Result<Tokens> empty = await_result<Tokens>(
+        [&](auto cb) { return client.device_poll_async("", 1, cb); });
+    CHECK(!empty.ok());
+    EXPECT_EQ(empty.error().code, std::string("invalid_argument"));
+    EXPECT(!client.device_poll_async(std::string_view("a\0b", 3), 1, [](Result<Tokens>) {}));
+    EXPECT(!client.device_poll_async(device->device_code, 1, Client::Callback()));
+    EXPECT(!client.device_start_async(std::nullopt,
+                                      std::function<void(Result<genauth::DeviceAuthorization>)>()));
+}
+
+TEST(client_credentials_and_logout_url_without_blocking) {
+    Client client = dev_client("app-post");
+    Result<Tokens> tokens = await_result<Tokens>(
+        [&](auto cb) { return client.client_credentials_async(std::string_view("openid"), cb); });
+    CHECK_OK(tokens);
+    EXPECT(!tokens->access_token.empty());
+    EXPECT(!tokens->refresh_token.has_value());
+
+    genauth::LogoutOptions logout;
+    logout.id_token_hint = "a.b.c";
+    logout.state = "s-1";
+    Result<std::string> url = await_result<std::string>(
+        [&](auto cb) { return client.logout_url_async(logout, cb); });
+    CHECK_OK(url);
+    EXPECT_EQ(*url, support::dev_url() + "/oidc/session/end?client_id=app-post&id_token_hint=a.b.c&state=s-1");
+    Result<std::string> blocking = client.logout_url(logout);
+    CHECK_OK(blocking);
+    EXPECT_EQ(*blocking, *url);
+
+    // The library's argument errors arrive through the callback; an empty on_result refuses
+    // the call.
+    genauth::LogoutOptions bad;
+    bad.post_logout_redirect_uri = "not a url";
+    Result<std::string> refused = await_result<std::string>(
+        [&](auto cb) { return client.logout_url_async(bad, cb); });
+    CHECK(!refused.ok());
+    EXPECT_EQ(refused.error().code, std::string("invalid_argument"));
+    EXPECT(!client.logout_url_async(logout, std::function<void(Result<std::string>)>()));
+}
+
+// The loopback login with the dev provider's headless login as the browser: on_url starts a
+// "browser" thread that signs in at the URL and follows the redirect to the library's listener.
+TEST(login_loopback_with_the_headless_dev_login) {
+    Client client = dev_client("app-post");
+    std::thread browser;
+    std::string opened;
+    support::HttpReply page;
+    // The dev provider registers http://127.0.0.1:8976/callback only: the login listens there.
+    Result<Tokens> tokens = client.login_loopback(
+        R"({"scope":"openid profile offline_access","prompt":"consent","port":8976,"timeoutSeconds":30})",
+        [&](std::string_view url) {
+            opened = std::string(url);
+            browser = std::thread([&page, url = opened] {
+                support::DevLogin signed_in = DEV_LOGIN(url);
+                if (!signed_in.callback_url.empty()) page = support::http_get(signed_in.callback_url);
+            });
+        });
+    if (browser.joinable()) browser.join();
+    EXPECT(starts_with(opened, support::dev_url() + "/oidc/auth?"));
+    EXPECT(contains(opened, "redirect_uri=http%3A%2F%2F127.0.0.1%3A8976%2Fcallback"));
+    EXPECT(contains(opened, "code_challenge_method=S256"));
+    CHECK_OK(tokens);
+    EXPECT(tokens->refresh_token.has_value());
+    CHECK(tokens->id_token_claims.has_value());
+    EXPECT_EQ(tokens->id_token_claims->string_field("sub"), std::optional<std::string>("user-1"));
+    EXPECT_EQ(page.status, 200);
+    EXPECT(contains(page.body, "You are signed in"));
+    EXPECT(!contains(page.body, tokens->access_token));
+
+    // Nobody comes back: login_timeout once timeoutSeconds end.
+    Result<Tokens> late = client.login_loopback(R"({"port":8976,"timeoutSeconds":1})",
+                                                [](std::string_view) {});
+    CHECK(!late.ok());
+    EXPECT_EQ(late.error().code, std::string("login_timeout"));
+}

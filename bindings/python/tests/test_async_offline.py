@@ -109,11 +109,26 @@ def test_every_async_call_goes_through_the_library() -> None:
                 client.revoke("a-token", token_type_hint="refresh_token"),
                 client.introspect("a-token"),
                 client.userinfo("an-access-token"),
+                client.client_credentials(scope="api"),
+                client.device_start(scope="openid"),
             ]
             for call in calls:
                 with pytest.raises(libgenauth.NetworkError) as caught:
                     await call
                 assert caught.value.code == "connect_failed"
+            # No discovery reachable: the documented {appHost}/oidc/session/end.
+            logout = await client.logout_url(id_token_hint="a.b.c", state="s-1")
+            assert logout == (
+                f"{config['appHost']}/oidc/session/end?client_id=app-post"
+                "&id_token_hint=a.b.c&state=s-1"
+            )
+            # A device code this client did not start waits the default 5 s: past a wait of 0
+            # s, so the poll ends at once, without a request.
+            begun = time.monotonic()
+            with pytest.raises(libgenauth.PendingError) as pending:
+                await client.device_poll("an-unknown-device-code", max_wait_seconds=0)
+            assert pending.value.code == "authorization_pending"
+            assert time.monotonic() - begun < 3
 
     asyncio.run(main())
     assert _bridge.pending_calls() == 0
@@ -156,6 +171,19 @@ def test_async_argument_and_callback_errors() -> None:
                 await client.exchange_callback(REDIRECT_URI, {"state": "s"})  # type: ignore[arg-type]
             with pytest.raises(TypeError):
                 await client.build_authorize_url(extra_params=["state"])  # type: ignore[arg-type]
+            # The grants: the library's checks arrive through the callback, the binding's own
+            # (types, NUL bytes) are raised before any call.
+            with pytest.raises(libgenauth.ConfigError) as caught:
+                await client.device_poll("", max_wait_seconds=1)
+            assert caught.value.code == "invalid_argument"
+            with pytest.raises(libgenauth.ConfigError):
+                await client.device_poll("a\x00b")
+            with pytest.raises(TypeError):
+                await client.device_poll(None)  # type: ignore[arg-type]
+            with pytest.raises(TypeError):
+                await client.device_start(scope=5)  # type: ignore[arg-type]
+            with pytest.raises(TypeError):
+                await client.logout_url(state=5)  # type: ignore[arg-type]
 
     asyncio.run(main())
     assert _bridge.pending_calls() == 0

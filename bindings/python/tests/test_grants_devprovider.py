@@ -90,6 +90,50 @@ def test_device_flow_denied(dev_url: str, config) -> None:
     assert caught.value.oauth_error == "access_denied"
 
 
+def test_device_flow_and_logout_url_with_the_async_client(dev_url: str, config) -> None:
+    """The asyncio forms run on the library's non-blocking calls: the event loop keeps running
+    while a poll waits (the approval is itself a task of the same loop)."""
+
+    async def run() -> tuple:
+        async with libgenauth.AsyncClient.from_config(config("app-post")) as client:
+            url = await client.logout_url(id_token_hint="a.b.c", state="s-1")
+            device = await client.device_start(scope="openid offline_access")
+            with pytest.raises(libgenauth.PendingError):
+                await client.device_poll(device["device_code"], max_wait_seconds=1)
+
+            async def approve_later() -> None:
+                await asyncio.sleep(1.0)
+                await asyncio.get_running_loop().run_in_executor(
+                    None, approve, dev_url, device["user_code"]
+                )
+
+            ticks = 0
+
+            async def tick() -> None:
+                nonlocal ticks
+                while True:
+                    await asyncio.sleep(0.1)
+                    ticks += 1
+
+            ticker = asyncio.ensure_future(tick())
+            approval = asyncio.ensure_future(approve_later())
+            tokens = await client.device_poll(device["device_code"], max_wait_seconds=30)
+            await approval
+            ticker.cancel()
+            denied = await client.device_start()
+            approve(dev_url, denied["user_code"], deny=True)
+            with pytest.raises(libgenauth.OAuthError) as caught:
+                await client.device_poll(denied["device_code"], max_wait_seconds=30)
+            return url, tokens, ticks, caught.value.oauth_error
+
+    url, tokens, ticks, refusal = asyncio.run(run())
+    assert url == f"{dev_url}/oidc/session/end?client_id=app-post&id_token_hint=a.b.c&state=s-1"
+    assert tokens.access_token and tokens.refresh_token
+    assert tokens.id_token_claims and tokens.id_token_claims["sub"] == "user-1"
+    assert ticks >= 20  # the loop ran all along the poll (at least one 5 s interval)
+    assert refusal == "access_denied"
+
+
 def test_log_callback_sees_each_exchange_and_no_secret(dev_url: str, config) -> None:
     lines = []
     libgenauth.set_log_callback(lambda level, message: lines.append((level, message)), 4)

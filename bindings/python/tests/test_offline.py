@@ -57,8 +57,11 @@ EXPORTS = [
     "genauth_client_credentials",
     "genauth_client_credentials_async",
     "genauth_client_logout_url",
+    "genauth_client_logout_url_async",
     "genauth_client_device_start",
+    "genauth_client_device_start_async",
     "genauth_client_device_poll",
+    "genauth_client_device_poll_async",
     "genauth_set_log_callback",
     "genauth_client_login_loopback",
 ]

@@ -145,10 +145,22 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.genauth_client_credentials_async.restype = c_int32
     lib.genauth_client_logout_url.argtypes = [ClientPointer, c_char_p]
     lib.genauth_client_logout_url.restype = c_void_p
+    lib.genauth_client_logout_url_async.argtypes = [ClientPointer, c_char_p, CALLBACK, c_void_p]
+    lib.genauth_client_logout_url_async.restype = c_int32
     lib.genauth_client_device_start.argtypes = [ClientPointer, c_char_p]
     lib.genauth_client_device_start.restype = c_void_p
+    lib.genauth_client_device_start_async.argtypes = [ClientPointer, c_char_p, CALLBACK, c_void_p]
+    lib.genauth_client_device_start_async.restype = c_int32
     lib.genauth_client_device_poll.argtypes = [ClientPointer, c_char_p, c_uint32]
     lib.genauth_client_device_poll.restype = c_void_p
+    lib.genauth_client_device_poll_async.argtypes = [
+        ClientPointer,
+        c_char_p,
+        c_uint32,
+        CALLBACK,
+        c_void_p,
+    ]
+    lib.genauth_client_device_poll_async.restype = c_int32
 
     lib.genauth_client_login_loopback.argtypes = [ClientPointer, c_char_p, URL_CALLBACK, c_void_p]
     lib.genauth_client_login_loopback.restype = c_void_p

@@ -7,13 +7,20 @@ result document to the awaiting task through ``loop.call_soon_threadsafe``.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Dict, Mapping, Optional
 
 from ._bridge import callback, submit
 from ._native import encode_arg, library
 from ._results import document_or_raise, member_or_raise, tokens_or_raise
-from .client import _ClientBase, _exchange_options, _scope_options
+from .client import (
+    _ClientBase,
+    _device_of,
+    _device_poll_args,
+    _exchange_options,
+    _logout_options,
+    _logout_url_of,
+    _scope_options,
+)
 from .login import (
     AuthorizeRequest,
     authorize_options,
@@ -236,19 +243,44 @@ class AsyncClient(_ClientBase):
         post_logout_redirect_uri: Optional[str] = None,
         state: Optional[str] = None,
     ) -> str:
-        """:meth:`Client.logout_url` on a worker thread (it may fetch discovery)."""
-        return await asyncio.get_running_loop().run_in_executor(
-            None, self._logout_url, id_token_hint, post_logout_redirect_uri, state
+        """The URL that signs the user out at the provider; see :meth:`Client.logout_url`. May
+        fetch discovery once (within ``timeout_ms``)."""
+        options = _logout_options(id_token_hint, post_logout_redirect_uri, state)
+        lib = library()
+        return await submit(
+            self,
+            lambda pointer, call_id: lib.genauth_client_logout_url_async(
+                pointer, options, callback, call_id
+            ),
+            _logout_url_of,
+            self._timeout_s,
         )
 
     async def device_start(self, scope: Optional[str] = None) -> Dict[str, Any]:
-        """:meth:`Client.device_start` on a worker thread."""
-        return await asyncio.get_running_loop().run_in_executor(
-            None, self._device_start, scope
+        """Starts a device authorization (RFC 8628); see :meth:`Client.device_start`. Show the
+        user the code and the URI, then :meth:`device_poll`."""
+        options = _scope_options(scope)
+        lib = library()
+        return await submit(
+            self,
+            lambda pointer, call_id: lib.genauth_client_device_start_async(
+                pointer, options, callback, call_id
+            ),
+            _device_of,
+            self._timeout_s,
         )
 
     async def device_poll(self, device_code: str, max_wait_seconds: int = 60) -> Tokens:
-        """:meth:`Client.device_poll` on a worker thread (it waits up to ``max_wait_seconds``)."""
-        return await asyncio.get_running_loop().run_in_executor(
-            None, self._device_poll, device_code, max_wait_seconds
+        """Waits for the user to approve the device, polling at the provider's interval; see
+        :meth:`Client.device_poll`. No thread waits meanwhile: the library polls on its own
+        and the await ends after at most ``max_wait_seconds`` plus one poll."""
+        code, wait = _device_poll_args(device_code, max_wait_seconds)
+        lib = library()
+        return await submit(
+            self,
+            lambda pointer, call_id: lib.genauth_client_device_poll_async(
+                pointer, code, wait, callback, call_id
+            ),
+            tokens_or_raise,
+            self._timeout_s + wait,
         )

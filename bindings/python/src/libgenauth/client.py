@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Callable, Dict, List, Mapping, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
 
 from ._handle import Handle
 from ._bridge import callback, submit
@@ -146,21 +146,7 @@ class _ClientBase(Handle):
         state = " closed" if self.closed else ""
         return f"<libgenauth.{type(self).__name__} {getattr(self, '_label', '')}{state}>"
 
-    # --- blocking calls both clients make (AsyncClient on a worker thread)
-
-    def _logout_url(
-        self,
-        id_token_hint: Optional[str],
-        post_logout_redirect_uri: Optional[str],
-        state: Optional[str],
-    ) -> str:
-        options = _logout_options(id_token_hint, post_logout_redirect_uri, state)
-        text = self._call(library().genauth_client_logout_url, options)
-        return str(member_or_raise(text, "logout")["url"])
-
-    def _device_start(self, scope: Optional[str]) -> Dict[str, Any]:
-        text = self._call(library().genauth_client_device_start, _scope_options(scope))
-        return member_or_raise(text, "device")
+    # --- the loopback login's plumbing
 
     def _login_loopback(
         self,
@@ -199,11 +185,6 @@ class _ClientBase(Handle):
         if failure:
             raise failure[0]
         return tokens_or_raise(text)
-
-    def _device_poll(self, device_code: str, max_wait_seconds: int) -> Tokens:
-        code = encode_arg(device_code, "device_code")
-        wait = max(0, min(int(max_wait_seconds), 0xFFFFFFFF))
-        return tokens_or_raise(self._call(library().genauth_client_device_poll, code, wait))
 
 
 class Client(_ClientBase):
@@ -341,20 +322,23 @@ class Client(_ClientBase):
     ) -> str:
         """The URL that signs the user out at the provider (RP-Initiated Logout 1.0): the
         discovered ``end_session_endpoint``, else ``{app_host}/{protocol}/session/end``."""
-        return self._logout_url(id_token_hint, post_logout_redirect_uri, state)
+        options = _logout_options(id_token_hint, post_logout_redirect_uri, state)
+        return _logout_url_of(self._call(library().genauth_client_logout_url, options))
 
     def device_start(self, scope: Optional[str] = None) -> Dict[str, Any]:
         """Starts a device authorization (RFC 8628): ``device_code``, ``user_code``,
         ``verification_uri`` (and maybe ``verification_uri_complete``), ``expires_in``,
         ``interval``. Show the user the code and the URI, then :meth:`device_poll`."""
-        return self._device_start(scope)
+        options = _scope_options(scope)
+        return _device_of(self._call(library().genauth_client_device_start, options))
 
     def device_poll(self, device_code: str, max_wait_seconds: int = 60) -> Tokens:
         """Waits for the user to approve the device, polling at the provider's interval.
         Raises :class:`PendingError` (``authorization_pending``) when ``max_wait_seconds``
         end first (poll again), :class:`OAuthError` (``access_denied``, ``expired_token``)
         when the provider ends it. Blocks (GIL released)."""
-        return self._device_poll(device_code, max_wait_seconds)
+        code, wait = _device_poll_args(device_code, max_wait_seconds)
+        return tokens_or_raise(self._call(library().genauth_client_device_poll, code, wait))
 
     def login_loopback(
         self,
@@ -371,7 +355,9 @@ class Client(_ClientBase):
         exchanges the code with PKCE and returns the verified tokens. Raises
         :class:`LoginError` (``login_timeout``, ``browser_failed``), :class:`CallbackError`
         (``state_mismatch``) and the exchange's errors. ``on_url`` must return at once (the
-        browser opens the page on its own). Blocks (GIL released while waiting)."""
+        browser opens the page on its own). Blocks (GIL released while waiting); from asyncio,
+        run it on a thread (``await asyncio.to_thread(client.login_loopback, ...)``), where
+        ``on_url`` then runs too."""
         return self._login_loopback(on_url, scope, prompt, extra_params, port, timeout_seconds)
 
     # --- asyncio (AsyncClient has every call)
@@ -414,6 +400,20 @@ def _scope_options(scope: Optional[str]) -> Optional[bytes]:
     if not isinstance(scope, str):
         raise TypeError(f"scope must be a str, not {type(scope).__name__}")
     return encode_json({"scope": scope}, "options")
+
+
+def _device_poll_args(device_code: str, max_wait_seconds: int) -> Tuple[bytes, int]:
+    """The device code as a C argument and the wait clamped to the C type (uint32_t)."""
+    code = encode_arg(device_code, "device_code")
+    return code, max(0, min(int(max_wait_seconds), 0xFFFFFFFF))
+
+
+def _logout_url_of(text: str) -> str:
+    return str(member_or_raise(text, "logout")["url"])
+
+
+def _device_of(text: str) -> Dict[str, Any]:
+    return member_or_raise(text, "device")
 
 
 def _logout_options(

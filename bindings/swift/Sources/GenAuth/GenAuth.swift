@@ -635,11 +635,22 @@ public final class GenAuthClient: @unchecked Sendable {
     /// The URL that signs the user out at the provider (RP-Initiated Logout 1.0).
     public func logoutURL(idTokenHint: String? = nil, postLogoutRedirectURI: String? = nil,
                           state: String? = nil) throws -> String {
-        let data = try JSONEncoder().encode(LogoutOptions(
-            idTokenHint: idTokenHint, postLogoutRedirectUri: postLogoutRedirectURI, state: state))
-        let options = String(decoding: data, as: UTF8.self)
+        let options = try logoutOptions(idTokenHint: idTokenHint,
+                                        postLogoutRedirectURI: postLogoutRedirectURI, state: state)
         return try blocking(Document.logoutURL) {
             options.withCString { o in genauth_client_logout_url(handle, o) }
+        }
+    }
+
+    /// As the blocking `logoutURL`, without blocking a thread (discovery may be fetched first).
+    public func logoutURL(idTokenHint: String? = nil, postLogoutRedirectURI: String? = nil,
+                          state: String? = nil) async throws -> String {
+        let options = try logoutOptions(idTokenHint: idTokenHint,
+                                        postLogoutRedirectURI: postLogoutRedirectURI, state: state)
+        return try await awaitCall(Document.logoutURL) { cb, userData in
+            options.withCString { o in
+                genauth_client_logout_url_async(handle, o, cb, userData)
+            }
         }
     }
 
@@ -652,10 +663,23 @@ public final class GenAuthClient: @unchecked Sendable {
         }
     }
 
+    /// As the blocking `deviceStart`, without blocking a thread.
+    public func deviceStart(scope: String? = nil) async throws -> DeviceAuthorization {
+        let options = try scopeOptions(scope)
+        return try await awaitCall(Document.device) { cb, userData in
+            withOptionalCString(options) { o in
+                genauth_client_device_start_async(handle, o, cb, userData)
+            }
+        }
+    }
+
     /// A whole login for a desktop or command-line app (RFC 8252): listens on 127.0.0.1,
     /// opens the system browser at the login page, waits up to `timeoutSeconds` for its
     /// callback and returns the verified tokens. Throws "login_timeout", "browser_failed",
-    /// "state_mismatch" and the exchange's errors. Blocks the calling thread.
+    /// "state_mismatch" and the exchange's errors. Blocks the calling thread until the browser
+    /// comes back (there is no `async` form: it waits for a person). From async code, run it on
+    /// a thread of its own (a `Thread` or a `DispatchQueue`, not the cooperative pool) and resume
+    /// a checked continuation with its result.
     public func loginLoopback(scope: String? = nil, port: UInt16 = 0,
                               timeoutSeconds: UInt32 = 300) throws -> Tokens {
         let data = try JSONEncoder().encode(LoopbackOptions(
@@ -672,6 +696,17 @@ public final class GenAuthClient: @unchecked Sendable {
         try requireNoNUL(deviceCode, "the device code")
         return try blocking(Document.tokens) {
             deviceCode.withCString { d in genauth_client_device_poll(handle, d, maxWaitSeconds) }
+        }
+    }
+
+    /// As the blocking `devicePoll`, without blocking a thread: the task is suspended while the
+    /// library polls, up to `maxWaitSeconds` plus one poll.
+    public func devicePoll(_ deviceCode: String, maxWaitSeconds: UInt32 = 60) async throws -> Tokens {
+        try requireNoNUL(deviceCode, "the device code")
+        return try await awaitCall(Document.tokens) { cb, userData in
+            deviceCode.withCString { d in
+                genauth_client_device_poll_async(handle, d, maxWaitSeconds, cb, userData)
+            }
         }
     }
 }
@@ -955,6 +990,13 @@ private struct ScopeOptions: Encodable {
 }
 
 /// `{"scope": ...}`, or nil without a scope.
+private func logoutOptions(idTokenHint: String?, postLogoutRedirectURI: String?,
+                           state: String?) throws -> String {
+    let data = try JSONEncoder().encode(LogoutOptions(
+        idTokenHint: idTokenHint, postLogoutRedirectUri: postLogoutRedirectURI, state: state))
+    return String(decoding: data, as: UTF8.self)
+}
+
 private func scopeOptions(_ scope: String?) throws -> String? {
     guard let scope = scope else { return nil }
     let data = try JSONEncoder().encode(ScopeOptions(scope: scope))

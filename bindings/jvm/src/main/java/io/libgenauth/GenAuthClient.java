@@ -254,16 +254,21 @@ public final class GenAuthClient implements AutoCloseable {
      */
     public @NotNull String logoutUrl(@Nullable String idTokenHint, @Nullable String postLogoutRedirectUri,
                                      @Nullable String state) {
-        org.json.JSONObject options = new org.json.JSONObject();
-        if (idTokenHint != null) options.put("idTokenHint", idTokenHint);
-        if (postLogoutRedirectUri != null) options.put("postLogoutRedirectUri", postLogoutRedirectUri);
-        if (state != null) options.put("state", state);
+        String options = logoutOptions(idTokenHint, postLogoutRedirectUri, state);
         Pointer client = handle.acquire();
         try {
-            return Results.take(lib.genauth_client_logout_url(client, options.toString()), Results.LOGOUT);
+            return Results.take(lib.genauth_client_logout_url(client, options), Results.LOGOUT);
         } finally {
             handle.release();
         }
+    }
+
+    /** {@link #logoutUrl(String, String, String)} without blocking (discovery may be fetched). */
+    public @NotNull CompletableFuture<String> logoutUrlAsync(@Nullable String idTokenHint,
+                                                             @Nullable String postLogoutRedirectUri,
+                                                             @Nullable String state) {
+        final String json = logoutOptions(idTokenHint, postLogoutRedirectUri, state);
+        return async(Results.LOGOUT, (client, cb, ud) -> lib.genauth_client_logout_url_async(client, json, cb, ud));
     }
 
     /** Starts the device authorization grant (RFC 8628); {@code scope} may be null. */
@@ -276,17 +281,35 @@ public final class GenAuthClient implements AutoCloseable {
         }
     }
 
+    /** {@link #deviceStart(String)} without blocking. */
+    public @NotNull CompletableFuture<DeviceAuthorization> deviceStartAsync(@Nullable String scope) {
+        final String json = scopeOptions(scope);
+        return async(Results.DEVICE, (client, cb, ud) -> lib.genauth_client_device_start_async(client, json, cb, ud));
+    }
+
     /**
      * Polls for the device's tokens at the provider's interval, blocking up to
-     * {@code maxWaitSeconds}; then {@code authorization_pending} (poll again).
+     * {@code maxWaitSeconds} (a negative value counts as 0); then {@code authorization_pending}
+     * (poll again).
      */
     public @NotNull Tokens devicePoll(@Nullable String deviceCode, int maxWaitSeconds) {
+        int wait = Math.max(0, maxWaitSeconds); // the C argument is unsigned
         Pointer client = handle.acquire();
         try {
-            return Results.take(lib.genauth_client_device_poll(client, deviceCode, maxWaitSeconds));
+            return Results.take(lib.genauth_client_device_poll(client, deviceCode, wait));
         } finally {
             handle.release();
         }
+    }
+
+    /**
+     * {@link #devicePoll(String, int)} without blocking: no thread waits while the library polls;
+     * the future completes with the tokens, the provider's refusal, or
+     * {@code authorization_pending} once {@code maxWaitSeconds} end.
+     */
+    public @NotNull CompletableFuture<Tokens> devicePollAsync(@Nullable String deviceCode, int maxWaitSeconds) {
+        final int wait = Math.max(0, maxWaitSeconds);
+        return async(Results.TOKENS, (client, cb, ud) -> lib.genauth_client_device_poll_async(client, deviceCode, wait, cb, ud));
     }
 
     /**
@@ -294,6 +317,10 @@ public final class GenAuthClient implements AutoCloseable {
      * {@code onUrl} (null: the system browser is opened), waits for one callback, exchanges its
      * code. {@code optionsJson}: {@code {"scope", "port", "timeoutSeconds", "prompt",
      * "extraParams"}} or null. {@code onUrl} runs on this thread and must return at once.
+     *
+     * <p>It blocks until the browser comes back (there is no {@code Async} form): from a UI
+     * thread, run it on an executor of your own, e.g.
+     * {@code CompletableFuture.supplyAsync(() -> client.loginLoopback(options, onUrl), executor)}.
      */
     public @NotNull Tokens loginLoopback(@Nullable String optionsJson,
                                          @Nullable java.util.function.Consumer<String> onUrl) {
@@ -316,7 +343,16 @@ public final class GenAuthClient implements AutoCloseable {
         lastCallback = callback;
     }
 
-    private static String scopeOptions(@Nullable String scope) {
+    static String logoutOptions(@Nullable String idTokenHint, @Nullable String postLogoutRedirectUri,
+                                @Nullable String state) {
+        org.json.JSONObject options = new org.json.JSONObject();
+        if (idTokenHint != null) options.put("idTokenHint", idTokenHint);
+        if (postLogoutRedirectUri != null) options.put("postLogoutRedirectUri", postLogoutRedirectUri);
+        if (state != null) options.put("state", state);
+        return options.toString();
+    }
+
+    static String scopeOptions(@Nullable String scope) {
         org.json.JSONObject options = new org.json.JSONObject();
         if (scope != null) options.put("scope", scope);
         return options.toString();

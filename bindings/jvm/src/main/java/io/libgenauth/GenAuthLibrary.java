@@ -49,11 +49,24 @@ public interface GenAuthLibrary extends Library {
     /** {@code char *genauth_client_logout_url(client, options_json)}. */
     Pointer genauth_client_logout_url(Pointer client, String optionsJson);
 
+    /** {@code int32_t genauth_client_logout_url_async(client, options_json, cb, user_data)}. */
+    int genauth_client_logout_url_async(Pointer client, String optionsJson, ResultCallback cb, Pointer userData);
+
     /** {@code char *genauth_client_device_start(client, options_json)}. */
     Pointer genauth_client_device_start(Pointer client, String optionsJson);
 
+    /** {@code int32_t genauth_client_device_start_async(client, options_json, cb, user_data)}. */
+    int genauth_client_device_start_async(Pointer client, String optionsJson, ResultCallback cb, Pointer userData);
+
     /** {@code char *genauth_client_device_poll(client, device_code, uint32_t max_wait_seconds)}. */
     Pointer genauth_client_device_poll(Pointer client, String deviceCode, int maxWaitSeconds);
+
+    /**
+     * {@code int32_t genauth_client_device_poll_async(client, device_code, uint32_t
+     * max_wait_seconds, cb, user_data)}.
+     */
+    int genauth_client_device_poll_async(Pointer client, String deviceCode, int maxWaitSeconds,
+                                         ResultCallback cb, Pointer userData);
 
     /** {@code void genauth_set_log_callback(fn, user_data, int32_t max_level)}. */
     void genauth_set_log_callback(LogCallback fn, Pointer userData, int maxLevel);

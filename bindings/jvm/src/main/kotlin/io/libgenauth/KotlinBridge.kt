@@ -74,6 +74,28 @@ internal object KotlinBridge {
     suspend fun userinfo(client: GenAuthClient, accessToken: String): UserInfo =
         client.await(Results.USERINFO) { c, cb, ud -> lib.genauth_client_userinfo_async(c, accessToken, cb, ud) }
 
+    suspend fun clientCredentials(client: GenAuthClient, scope: String?): Tokens {
+        val json = GenAuthClient.scopeOptions(scope)
+        return client.await(Results.TOKENS) { c, cb, ud -> lib.genauth_client_credentials_async(c, json, cb, ud) }
+    }
+
+    suspend fun logoutUrl(client: GenAuthClient, idTokenHint: String?, postLogoutRedirectUri: String?, state: String?): String {
+        val json = GenAuthClient.logoutOptions(idTokenHint, postLogoutRedirectUri, state)
+        return client.await(Results.LOGOUT) { c, cb, ud -> lib.genauth_client_logout_url_async(c, json, cb, ud) }
+    }
+
+    suspend fun deviceStart(client: GenAuthClient, scope: String?): DeviceAuthorization {
+        val json = GenAuthClient.scopeOptions(scope)
+        return client.await(Results.DEVICE) { c, cb, ud -> lib.genauth_client_device_start_async(c, json, cb, ud) }
+    }
+
+    suspend fun devicePoll(client: GenAuthClient, deviceCode: String, maxWaitSeconds: Int): Tokens {
+        require(maxWaitSeconds >= 0) { "maxWaitSeconds must not be negative" }
+        return client.await(Results.TOKENS) { c, cb, ud ->
+            lib.genauth_client_device_poll_async(c, deviceCode, maxWaitSeconds, cb, ud)
+        }
+    }
+
     suspend fun freshTokens(session: Session, minValidSeconds: Int): Tokens {
         require(minValidSeconds >= 0) { "minValidSeconds must not be negative" }
         return awaitNative(Results.TOKENS) { cb, ud ->

@@ -35,7 +35,7 @@ class CoverageTest {
         for (Class<?> type : new Class<?>[] {GenAuthClient.class, Session.class}) {
             for (String name : type == Session.class ? new String[] {"freshTokens"} : new String[] {
                     "authorizeUrl", "parseCallback", "exchangeCallback", "exchangeCode", "refresh", "revoke",
-                    "introspect", "userinfo"}) {
+                    "introspect", "userinfo", "clientCredentials", "logoutUrl", "deviceStart", "devicePoll"}) {
                 boolean found = false;
                 for (Method method : type.getMethods()) found |= method.getName().equals(name + "Async");
                 assertTrue(found, type.getSimpleName() + "." + name + "Async");

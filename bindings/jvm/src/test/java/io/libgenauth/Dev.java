@@ -106,14 +106,30 @@ public final class Dev {
         return all.getJSONObject(all.length() - 1);
     }
 
+    /**
+     * The dev provider's user approves (or, with {@code deny}, denies) a pending device
+     * authorization, without any page.
+     */
+    public static void approveDevice(String userCode, boolean deny) {
+        HttpResponse<String> r = get("/dev/device-approve?user_code="
+                + URLEncoder.encode(userCode, StandardCharsets.UTF_8) + (deny ? "&deny=1" : ""));
+        if (r.statusCode() != 200 || new JSONObject(r.body()).getBoolean("approved") == deny) {
+            throw new AssertionError("device-approve failed: HTTP " + r.statusCode() + " " + r.body());
+        }
+    }
+
     private static HttpResponse<String> get(String path) {
-        URI uri = URI.create(url() + path); // skips the test when there is no provider
+        return getAbsolute(url() + path); // skips the test when there is no provider
+    }
+
+    /** A GET of a whole URL (e.g. a loopback login's callback, as a browser follows it). */
+    public static HttpResponse<String> getAbsolute(String url) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(uri)
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url))
                     .timeout(Duration.ofSeconds(20)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (Exception e) {
-            throw new AssertionError("dev provider unreachable: " + e, e);
+            throw new AssertionError("unreachable: " + url + ": " + e, e);
         }
     }
 

@@ -4,6 +4,9 @@ import io.libgenauth.AuthorizeOptions
 import io.libgenauth.ExchangeOptions
 import io.libgenauth.GenAuthClient
 import io.libgenauth.KotlinBridge
+import java.util.function.Consumer
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
 
 /**
  * A long-lived client with `suspend` functions over the library's non-blocking calls: no thread
@@ -68,6 +71,58 @@ public class Client(config: ClientConfig, androidContext: Any? = null) : AutoClo
 
     /** The user's claims, with [accessToken] as Bearer credential. */
     public suspend fun userinfo(accessToken: String): UserInfo = KotlinBridge.userinfo(java, accessToken).toKotlin()
+
+    /** Tokens for the client itself (the `client_credentials` grant: machine to machine, no id_token). */
+    public suspend fun clientCredentials(scope: String? = null): Tokens =
+        KotlinBridge.clientCredentials(java, scope).toKotlin()
+
+    /**
+     * The URL that signs the user out at the provider (RP-Initiated Logout 1.0): discovery's
+     * `end_session_endpoint`, else `{appHost}/{protocol}/session/end`.
+     */
+    public suspend fun logoutUrl(
+        idTokenHint: String? = null,
+        postLogoutRedirectUri: String? = null,
+        state: String? = null,
+    ): String = KotlinBridge.logoutUrl(java, idTokenHint, postLogoutRedirectUri, state)
+
+    /** Starts a device authorization (RFC 8628): show the user code and URI, then [devicePoll]. */
+    public suspend fun deviceStart(scope: String? = null): DeviceAuthorization =
+        KotlinBridge.deviceStart(java, scope).toKotlin()
+
+    /**
+     * Waits for the user to approve the device, polling at the provider's interval; no thread
+     * waits meanwhile. Throws `authorization_pending` when [maxWaitSeconds] end first (poll
+     * again), `oauth_error` (`access_denied`, `expired_token`) when the provider ends it.
+     */
+    public suspend fun devicePoll(deviceCode: String, maxWaitSeconds: Int = 60): Tokens =
+        KotlinBridge.devicePoll(java, deviceCode, maxWaitSeconds).toKotlin()
+
+    /**
+     * A whole login for a desktop or command-line app (RFC 8252): listens on 127.0.0.1 ([port],
+     * 0 for any free one), hands the login URL to [onUrl] (null: the system browser is opened),
+     * waits up to [timeoutSeconds] for the browser's callback, exchanges its code and returns the
+     * verified tokens. The library has no non-blocking form of it (it waits for a person): it runs
+     * on [Dispatchers.IO], where [onUrl] runs too (it must return at once), and cancelling the
+     * coroutine does not end the wait before the callback or the timeout.
+     */
+    public suspend fun loginLoopback(
+        scope: String? = null,
+        prompt: String? = null,
+        extraParams: Map<String, String> = emptyMap(),
+        port: Int = 0,
+        timeoutSeconds: Int = 300,
+        onUrl: ((String) -> Unit)? = null,
+    ): Tokens {
+        val options = mutableMapOf<String, Any?>("port" to port, "timeoutSeconds" to timeoutSeconds)
+        if (scope != null) options["scope"] = scope
+        if (prompt != null) options["prompt"] = prompt
+        if (extraParams.isNotEmpty()) options["extraParams"] = extraParams
+        val json = KotlinBridge.writeJson(options)
+        return withContext(Dispatchers.IO) {
+            java.loginLoopback(json, onUrl?.let { handler -> Consumer<String> { handler(it) } }).toKotlin()
+        }
+    }
 
     /** A [Session] seeded with [tokens]. */
     public fun session(tokens: Tokens): Session = session(tokens.toJson())

@@ -81,6 +81,24 @@ public data class UserInfo(
     val raw: Map<String, Any?>,
 )
 
+/**
+ * A device authorization (RFC 8628) from [Client.deviceStart]: show [userCode] and
+ * [verificationUri] (or [verificationUriComplete]) to the user, then [Client.devicePoll] with
+ * [deviceCode] ([toString] hides it).
+ */
+public data class DeviceAuthorization(
+    val deviceCode: String,
+    val userCode: String,
+    val verificationUri: String,
+    val verificationUriComplete: String?,
+    val expiresIn: Long?,
+    val interval: Long?,
+) {
+    override fun toString(): String =
+        "DeviceAuthorization(deviceCode=***, userCode=$userCode, verificationUri=$verificationUri, " +
+            "verificationUriComplete=$verificationUriComplete, expiresIn=$expiresIn, interval=$interval)"
+}
+
 internal fun io.libgenauth.Tokens.toKotlin(): Tokens = Tokens(
     accessToken = accessToken ?: "",
     tokenType = tokenType,
@@ -112,3 +130,12 @@ internal fun io.libgenauth.Introspection.toKotlin(): Introspection = Introspecti
 
 internal fun io.libgenauth.UserInfo.toKotlin(): UserInfo =
     UserInfo(sub = sub, name = name, email = email, emailVerified = emailVerified, raw = raw)
+
+internal fun io.libgenauth.DeviceAuthorization.toKotlin(): DeviceAuthorization = DeviceAuthorization(
+    deviceCode = deviceCode,
+    userCode = userCode,
+    verificationUri = verificationUri,
+    verificationUriComplete = verificationUriComplete,
+    expiresIn = expiresIn,
+    interval = interval,
+)

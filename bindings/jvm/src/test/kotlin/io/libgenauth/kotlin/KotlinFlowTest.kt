@@ -2,6 +2,7 @@ package io.libgenauth.kotlin
 
 import io.libgenauth.CallbackException
 import io.libgenauth.Dev
+import io.libgenauth.GenAuthException
 import io.libgenauth.KotlinBridge
 import io.libgenauth.OAuthException
 import java.net.InetAddress
@@ -184,6 +185,69 @@ class KotlinFlowTest {
             silent.close()
             acceptor.join(2000)
             held.forEach { it.close() }
+        }
+    }
+
+    private fun postConfig() = ClientConfig(
+        appId = "app-post",
+        appSecret = "app-post-secret",
+        appHost = Dev.url(),
+        redirectUri = Dev.REDIRECT_URI,
+    )
+
+    @Test
+    fun theGrantsAsSuspendFunctions() = runBlocking {
+        Client(postConfig()).use { client ->
+            val machine = client.clientCredentials(scope = "openid")
+            assertTrue(machine.accessToken.isNotEmpty())
+            assertNull(machine.refreshToken)
+            assertEquals(
+                "${Dev.url()}/oidc/session/end?client_id=app-post&id_token_hint=a.b.c&state=s-1",
+                client.logoutUrl(idTokenHint = "a.b.c", state = "s-1"),
+            )
+
+            val device = client.deviceStart(scope = "openid offline_access")
+            assertEquals(5L, device.interval)
+            assertFalse(device.toString().contains(device.deviceCode))
+            val pending = runCatching { client.devicePoll(device.deviceCode, maxWaitSeconds = 1) }
+            assertEquals("authorization_pending", (pending.exceptionOrNull() as GenAuthException).code)
+            // The user approves from another coroutine while this one is suspended in the poll.
+            val user = launch(Dispatchers.IO) {
+                delay(1000)
+                Dev.approveDevice(device.userCode, false)
+            }
+            val tokens = client.devicePoll(device.deviceCode, maxWaitSeconds = 30)
+            user.join()
+            assertEquals("user-1", tokens.idTokenClaims["sub"])
+            assertTrue(tokens.refreshToken != null)
+
+            val denied = client.deviceStart()
+            Dev.approveDevice(denied.userCode, true)
+            val refused = runCatching { client.devicePoll(denied.deviceCode) }.exceptionOrNull()
+            assertEquals("access_denied", (refused as OAuthException).oauthError)
+        }
+    }
+
+    @Test
+    fun loginLoopbackRunsOffTheCallersThread() = runBlocking {
+        Client(postConfig()).use { client ->
+            var page: String? = null
+            var browser: Thread? = null
+            // The dev provider registers http://127.0.0.1:8976/callback only: the login listens there.
+            val tokens = try {
+                client.loginLoopback(
+                    scope = "openid profile offline_access", prompt = "consent", port = 8976,
+                    timeoutSeconds = 30,
+                ) { url ->
+                    browser = thread {
+                        page = Dev.getAbsolute(Dev.loginUrl(url).getString("callback_url")).body()
+                    }
+                }
+            } finally {
+                browser?.join()
+            }
+            assertEquals("user-1", tokens.idTokenClaims["sub"])
+            assertTrue(page!!.contains("You are signed in"), page)
         }
     }
 }
