@@ -142,3 +142,25 @@ async fn refused_connection_is_connect_failed() {
     let doc = exchange(&client(&url, "")).await;
     assert_eq!(doc["error"]["code"], "connect_failed", "{doc}");
 }
+
+/// A form with no fields (a device authorization with Basic authentication and no scope) still
+/// says `content-length: 0`: without it a provider sees no form body at all and refuses the
+/// request ("only application/x-www-form-urlencoded content-type bodies are supported").
+#[tokio::test]
+async fn an_empty_form_is_sent_with_content_length_zero() {
+    let body = br#"{"device_code":"dc","user_code":"UC","verification_uri":"https://x/device","expires_in":600}"#;
+    let server = CannedServer::start(Reply::Bytes(http_response("200 OK", &[], body))).await;
+    let c = client(
+        &server.url,
+        r#","tokenEndPointAuthMethod":"client_secret_basic""#,
+    );
+    let _ = c.device_start(&Default::default()).await;
+    let requests = server.requests();
+    let request = requests
+        .iter()
+        .find(|r| r.starts_with("POST "))
+        .expect("a POST reached the server");
+    let lower = request.to_ascii_lowercase();
+    assert!(lower.contains("content-length: 0\r\n"), "{request}");
+    assert!(lower.ends_with("\r\n\r\n"), "{request}");
+}

@@ -57,6 +57,10 @@ pub async fn send(http: &reqwest::Client, request: &FormPost) -> Result<HttpRepl
     for (name, value) in &request.headers {
         builder = builder.header(*name, value);
     }
+    if request.body.is_empty() {
+        // hyper sends no length for an empty body, and a provider then sees no form at all.
+        builder = builder.header("content-length", "0");
+    }
     logged(&request.secrets, "POST", &request.url, read_reply(builder)).await
 }
 

@@ -94,7 +94,8 @@ class GrantsTest {
             Tokens tokens = polled.get(60, TimeUnit.SECONDS);
             assertEquals("user-1", tokens.getIdTokenClaims().get("sub"));
 
-            DeviceAuthorization denied = client.deviceStartAsync("openid").get(30, TimeUnit.SECONDS);
+            // No scope, Basic authentication: an empty form, which must still reach the provider.
+            DeviceAuthorization denied = client.deviceStartAsync(null).get(30, TimeUnit.SECONDS);
             Dev.approveDevice(denied.getUserCode(), true);
             GenAuthException refused = failure(client.devicePollAsync(denied.getDeviceCode(), 30));
             assertInstanceOf(OAuthException.class, refused);
