@@ -269,7 +269,12 @@ def encode_arg(value: Any, name: str, *, optional: bool) -> Optional[bytes]: ...
 def encode_arg(value: Any, name: str, *, optional: bool = False) -> Optional[bytes]:
     """A Python str as a NUL-terminated UTF-8 argument (None stays None when ``optional``).
     Never puts the value into an error."""
-    from .errors import ConfigError
+    if type(value) is str and "\x00" not in value:
+        try:
+            return value.encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # reported below
+    from .errors import ConfigError  # only on the way to an error: this runs on every call
 
     if value is None:
         if optional:
