@@ -13,13 +13,12 @@ the result.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import itertools
 import json
 import threading
 import time
-from typing import Any, Callable, Dict, Optional, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, TypeVar
 
 from ._handle import Handle
 from ._native import CALLBACK, take_string
@@ -27,11 +26,16 @@ from .errors import InternalError
 
 __all__ = ["callback", "submit", "pending_calls"]
 
+if TYPE_CHECKING:
+    # Imported when an async call is made, not with the package: asyncio is most of the time
+    # `import libgenauth` takes, and blocking callers never need it.
+    import asyncio
+
 T = TypeVar("T")
 
 #: (event loop, Future, exit deadline, parser of the result document)
 _PendingEntry = Tuple[
-    asyncio.AbstractEventLoop, "asyncio.Future[Any]", float, Callable[[str], Any]
+    "asyncio.AbstractEventLoop", "asyncio.Future[Any]", float, Callable[[str], Any]
 ]
 _pending: Dict[int, _PendingEntry] = {}
 _pending_changed = threading.Condition()
@@ -118,6 +122,8 @@ async def submit(
     and not at all when the await was cancelled. ``timeout_s`` bounds how long interpreter exit
     waits for the call.
     """
+    import asyncio
+
     loop = asyncio.get_running_loop()
     future: "asyncio.Future[T]" = loop.create_future()
     # Registered before the call: the callback may run before the call returns.

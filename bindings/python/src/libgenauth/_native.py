@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import json
 import os
 import threading
@@ -192,6 +191,8 @@ def _candidates() -> "list[tuple[str, str]]":
     for name in BUNDLED_NAMES:
         if (here / name).is_file():
             found.append(("bundled", str(here / name)))
+    import ctypes.util  # only for this fallback: it costs a noticeable part of the import
+
     system = ctypes.util.find_library("genauth")
     if system:
         found.append(("system loader", system))
