@@ -15,7 +15,7 @@ use super::id_token::{self, Expectations, IdTokenCheck};
 use super::provider::ProviderCache;
 use super::redact::Secrets;
 use super::token_reply::{parse_json_reply, parse_token_reply};
-use super::token_request::{authenticated_post, grant_secrets, token_request, FormPost, Grant};
+use super::token_request::{authenticated_post, grant_secrets, token_request_at, FormPost, Grant};
 use super::tokens::{IdTokenClaims, Introspection, Tokens, UserInfo};
 use super::transport;
 
@@ -86,6 +86,8 @@ pub struct Client {
     provider: Arc<ProviderCache>,
     /// The polling intervals of this client's device authorizations (RFC 8628).
     pub(crate) devices: Arc<super::grants::DeviceIntervals>,
+    /// GenAuth's documented token endpoint for this config (discovery's, when known, wins).
+    token_url: url::Url,
 }
 
 impl std::fmt::Debug for Client {
@@ -112,6 +114,7 @@ impl Client {
         provider: Arc<ProviderCache>,
     ) -> Client {
         Client {
+            token_url: config.endpoint("token"),
             config,
             connections,
             provider,
@@ -182,7 +185,7 @@ impl Client {
         checks: IdTokenChecks<'_>,
     ) -> Result<Tokens, Error> {
         // The secrets are gathered only when there is an error to redact.
-        let mut request = token_request(&self.config, grant)
+        let mut request = token_request_at(&self.config, self.token_url.clone(), grant)
             .map_err(|e| e.redact(&grant_secrets(&self.config, grant)))?;
         let secrets = std::mem::take(&mut request.secrets);
         let deadline = tokio::time::Instant::now() + self.config.timeout;

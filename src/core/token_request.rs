@@ -98,7 +98,14 @@ pub fn grant_secrets(config: &Config, grant: Grant<'_>) -> Secrets {
 
 /// Builds `POST {appHost}/{protocol}/token` for a grant (GenAuth's field order: client
 /// authentication, `grant_type`, then the grant's own fields; absent optional fields omitted).
+#[cfg(test)]
 pub fn token_request(config: &Config, grant: Grant<'_>) -> Result<FormPost, Error> {
+    token_request_at(config, config.endpoint("token"), grant)
+}
+
+/// `token_request` to a token endpoint the caller already knows (a client keeps it: joining the
+/// URL on every call is a measurable part of a call's own work).
+pub fn token_request_at(config: &Config, url: Url, grant: Grant<'_>) -> Result<FormPost, Error> {
     let mut fields: Vec<(&str, &str)> = Vec::with_capacity(6);
     match grant {
         Grant::AuthorizationCode {
@@ -145,7 +152,7 @@ pub fn token_request(config: &Config, grant: Grant<'_>) -> Result<FormPost, Erro
     }
     Ok(authenticated_post(
         config,
-        config.endpoint("token"),
+        url,
         &fields,
         grant_secrets(config, grant),
     ))
