@@ -15,23 +15,32 @@ pub fn parse_token_reply(
     body: &[u8],
     received_at: SystemTime,
 ) -> Result<Tokens, Error> {
+    let success = (200..300).contains(&status);
+    if success {
+        // The usual reply, read straight into `Tokens`; anything unusual takes the general path.
+        if let Some(tokens) = direct::tokens(body) {
+            return Ok(with_expiry(tokens, received_at));
+        }
+    }
+    parse_token_reply_generally(status, body, received_at)
+}
+
+/// `parse_token_reply` through a `serde_json::Value` map: every reply, errors included.
+pub fn parse_token_reply_generally(
+    status: u16,
+    body: &[u8],
+    received_at: SystemTime,
+) -> Result<Tokens, Error> {
     let object = parse_object(body);
     let success = (200..300).contains(&status);
     match object {
         Some(mut reply) if success && reply.get("access_token").is_some_and(is_token) => {
             rename_legacy_expiry(&mut reply);
-            let mut tokens = Tokens::from_reply(reply).ok_or_else(|| Error::InvalidResponse {
+            let tokens = Tokens::from_reply(reply).ok_or_else(|| Error::InvalidResponse {
                 reason: "the JSON reply has no access_token".into(),
                 http_status: Some(status),
             })?;
-            if let Some(seconds) = tokens.lifetime() {
-                let now = received_at
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                tokens.expires_at = Some(now.saturating_add(seconds));
-            }
-            Ok(tokens)
+            Ok(with_expiry(tokens, received_at))
         }
         Some(obj) if obj.get("error").is_some_and(Value::is_string) => {
             Err(oauth_error(Some(status), &obj))
@@ -51,6 +60,18 @@ pub fn parse_token_reply(
             http_status: Some(status),
         }),
     }
+}
+
+/// `expires_at` from the receipt time and the lifetime, when the provider gave one.
+fn with_expiry(mut tokens: Tokens, received_at: SystemTime) -> Tokens {
+    if let Some(seconds) = tokens.lifetime() {
+        let now = received_at
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        tokens.expires_at = Some(now.saturating_add(seconds));
+    }
+    tokens
 }
 
 /// Parses a reply that must be a JSON object (introspection, userinfo): a non-2xx reply is the
@@ -100,12 +121,14 @@ pub fn oauth_error(status: Option<u16>, obj: &Map<String, Value>) -> Error {
 /// `expire_in` (GenAuth's non-OIDC endpoints) becomes `expires_in`; `expires_at` is set from
 /// the lifetime when it is known. Nothing is invented when it is not.
 fn rename_legacy_expiry(reply: &mut Map<String, Value>) {
-    if let Some(legacy) = reply.remove("expire_in") {
+    if let Some(legacy) = reply.shift_remove("expire_in") {
         if !reply.contains_key("expires_in") {
             reply.insert("expires_in".into(), legacy);
         }
     }
 }
+
+mod direct;
 
 #[cfg(test)]
 mod tests;

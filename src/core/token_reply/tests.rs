@@ -148,3 +148,70 @@ fn secret_straddling_the_text_limit_is_redacted_whole() {
         assert!(!d.contains("s3cret"), "{d}");
     }
 }
+
+/// The direct path gives what the general path gives, member for member and in the same order,
+/// for replies built from the members it knows (of every type, repeated, missing) and others.
+#[test]
+fn the_direct_path_agrees_with_the_general_one() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let names = prop::sample::select(vec![
+        "access_token",
+        "token_type",
+        "expires_in",
+        "expire_in",
+        "expires_at",
+        "refresh_token",
+        "id_token",
+        "scope",
+        "id_token_claims",
+        "custom",
+        "other",
+    ]);
+    let values = prop::sample::select(vec![
+        r#""at-1""#,
+        r#""""#,
+        r#""Bearer""#,
+        "3600",
+        "-5",
+        "1.5",
+        r#""600""#,
+        "true",
+        "null",
+        r#"{"iss":"x","sub":"y"}"#,
+        "[1,2]",
+        r#""a\"b\\c\u0000""#,
+    ]);
+    let members = prop::collection::vec((names, values), 0..8);
+    let mut runner = TestRunner::new(Config::with_cases(3000));
+    runner
+        .run(&members, |members| {
+            let body = format!(
+                "{{{}}}",
+                members
+                    .iter()
+                    .map(|(k, v)| format!("\"{k}\":{v}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let direct = super::direct::tokens(body.as_bytes());
+            let general = parse_token_reply_generally(200, body.as_bytes(), at(1_000));
+            match (&direct, &general) {
+                (Some(d), Ok(g)) => {
+                    let d = Value::Object(super::with_expiry(d.clone(), at(1_000)).to_object());
+                    let g = Value::Object(g.to_object());
+                    prop_assert_eq!(d.to_string(), g.to_string(), "{}", body);
+                }
+                (Some(_), Err(e)) => prop_assert!(false, "{body}: direct ok, general {e:?}"),
+                // Left to the general path: fine whatever it gives.
+                (None, _) => {}
+            }
+            Ok(())
+        })
+        .unwrap();
+    // The usual reply does take the direct path.
+    let usual =
+        br#"{"access_token":"a","token_type":"Bearer","expires_in":60,"refresh_token":"r","x":1}"#;
+    assert!(super::direct::tokens(usual).is_some());
+}
