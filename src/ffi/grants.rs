@@ -1,6 +1,7 @@
 //! More grants and URLs: client credentials, the logout URL, the device authorization grant.
 
 use std::ffi::{c_char, c_void};
+use std::sync::Arc;
 use std::time::Duration;
 
 use zeroize::Zeroizing;
@@ -8,7 +9,9 @@ use zeroize::Zeroizing;
 use super::boundary::{answer, answer_later, optional_str, read_args, required_str};
 use super::client::{client_ref, genauth_client};
 use super::client_async::genauth_callback;
-use crate::core::{open_browser, ClientCredentialsOptions, Error, LogoutOptions, LoopbackOptions};
+use crate::core::{
+    open_browser, Client, ClientCredentialsOptions, Error, LogoutOptions, LoopbackOptions,
+};
 use crate::runtime;
 
 /// Gets tokens for the client itself with the `client_credentials` grant (machine to machine,
@@ -30,12 +33,8 @@ pub unsafe extern "C" fn genauth_client_credentials(
     answer(|| {
         // SAFETY: caller's pointers per the contract.
         let (client, options) = unsafe {
-            (
-                client_ref(client)?,
-                optional_str(options_json, "options_json")?,
-            )
-        };
-        let options = ClientCredentialsOptions::from_json(options)?;
+            client_and_options(client, options_json, ClientCredentialsOptions::from_json)
+        }?;
         runtime::block_on(client.client_credentials(&options))
     })
 }
@@ -58,10 +57,7 @@ pub unsafe extern "C" fn genauth_client_credentials_async(
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
     let args = read_args(|| unsafe {
-        let client = client_ref(client)?;
-        let options =
-            ClientCredentialsOptions::from_json(optional_str(options_json, "options_json")?)?;
-        Ok((client, options))
+        client_and_options(client, options_json, ClientCredentialsOptions::from_json)
     });
     answer_later(cb, user_data, args, |(client, options)| async move {
         client.client_credentials(&options).await
@@ -87,13 +83,8 @@ pub unsafe extern "C" fn genauth_client_logout_url(
 ) -> *mut c_char {
     answer(|| {
         // SAFETY: caller's pointers per the contract.
-        let (client, options) = unsafe {
-            (
-                client_ref(client)?,
-                optional_str(options_json, "options_json")?,
-            )
-        };
-        let options = LogoutOptions::from_json(options)?;
+        let (client, options) =
+            unsafe { client_and_options(client, options_json, LogoutOptions::from_json) }?;
         runtime::block_on(client.logout_url(&options))
     })
 }
@@ -117,11 +108,8 @@ pub unsafe extern "C" fn genauth_client_logout_url_async(
     user_data: *mut c_void,
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
-    let args = read_args(|| unsafe {
-        let client = client_ref(client)?;
-        let options = LogoutOptions::from_json(optional_str(options_json, "options_json")?)?;
-        Ok((client, options))
-    });
+    let args =
+        read_args(|| unsafe { client_and_options(client, options_json, LogoutOptions::from_json) });
     answer_later(cb, user_data, args, |(client, options)| async move {
         client.logout_url(&options).await
     })
@@ -147,12 +135,8 @@ pub unsafe extern "C" fn genauth_client_device_start(
     answer(|| {
         // SAFETY: caller's pointers per the contract.
         let (client, options) = unsafe {
-            (
-                client_ref(client)?,
-                optional_str(options_json, "options_json")?,
-            )
-        };
-        let options = ClientCredentialsOptions::from_json(options)?;
+            client_and_options(client, options_json, ClientCredentialsOptions::from_json)
+        }?;
         runtime::block_on(client.device_start(&options))
     })
 }
@@ -177,10 +161,7 @@ pub unsafe extern "C" fn genauth_client_device_start_async(
 ) -> i32 {
     // SAFETY: caller's pointers per the contract; all are read before this function returns.
     let args = read_args(|| unsafe {
-        let client = client_ref(client)?;
-        let options =
-            ClientCredentialsOptions::from_json(optional_str(options_json, "options_json")?)?;
-        Ok((client, options))
+        client_and_options(client, options_json, ClientCredentialsOptions::from_json)
     });
     answer_later(cb, user_data, args, |(client, options)| async move {
         client.device_start(&options).await
@@ -259,6 +240,26 @@ pub unsafe extern "C" fn genauth_client_device_poll_async(
 /// Receives the login URL of `genauth_client_login_loopback`: `user_data` as given, and the URL
 /// (valid only during the call) to open in the user's browser. Runs on the calling thread,
 /// inside the library: it must not make blocking `genauth_*` calls (`reentrant_call`).
+/// The client and the parsed options document (NULL: the defaults) of a grant call, blocking or
+/// not.
+///
+/// # Safety
+/// `client` is NULL or a live client; `options_json` is NULL or NUL-terminated.
+unsafe fn client_and_options<T>(
+    client: *const genauth_client,
+    options_json: *const c_char,
+    parse: impl FnOnce(Option<&str>) -> Result<T, Error>,
+) -> Result<(Arc<Client>, T), Error> {
+    // SAFETY: per the function's contract.
+    let (client, options) = unsafe {
+        (
+            client_ref(client)?,
+            optional_str(options_json, "options_json")?,
+        )
+    };
+    Ok((client, parse(options)?))
+}
+
 #[allow(non_camel_case_types)] // the C name, as cbindgen emits it
 pub type genauth_url_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, url: *const c_char)>;
 
@@ -298,13 +299,8 @@ pub unsafe extern "C" fn genauth_client_login_loopback(
 ) -> *mut c_char {
     answer(|| {
         // SAFETY: caller's pointers per the contract.
-        let (client, options) = unsafe {
-            (
-                client_ref(client)?,
-                optional_str(options_json, "options_json")?,
-            )
-        };
-        let options = LoopbackOptions::from_json(options)?;
+        let (client, options) =
+            unsafe { client_and_options(client, options_json, LoopbackOptions::from_json) }?;
         let hand_over = |url: &str| -> Result<(), Error> {
             match on_url {
                 Some(function) => {
