@@ -240,26 +240,6 @@ pub unsafe extern "C" fn genauth_client_device_poll_async(
 /// Receives the login URL of `genauth_client_login_loopback`: `user_data` as given, and the URL
 /// (valid only during the call) to open in the user's browser. Runs on the calling thread,
 /// inside the library: it must not make blocking `genauth_*` calls (`reentrant_call`).
-/// The client and the parsed options document (NULL: the defaults) of a grant call, blocking or
-/// not.
-///
-/// # Safety
-/// `client` is NULL or a live client; `options_json` is NULL or NUL-terminated.
-unsafe fn client_and_options<T>(
-    client: *const genauth_client,
-    options_json: *const c_char,
-    parse: impl FnOnce(Option<&str>) -> Result<T, Error>,
-) -> Result<(Arc<Client>, T), Error> {
-    // SAFETY: per the function's contract.
-    let (client, options) = unsafe {
-        (
-            client_ref(client)?,
-            optional_str(options_json, "options_json")?,
-        )
-    };
-    Ok((client, parse(options)?))
-}
-
 #[allow(non_camel_case_types)] // the C name, as cbindgen emits it
 pub type genauth_url_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, url: *const c_char)>;
 
@@ -315,4 +295,24 @@ pub unsafe extern "C" fn genauth_client_login_loopback(
         };
         runtime::block_on(client.login_loopback(&options, hand_over))
     })
+}
+
+/// The client and the parsed options document (NULL: the defaults) of a grant call, blocking or
+/// not.
+///
+/// # Safety
+/// `client` is NULL or a live client; `options_json` is NULL or NUL-terminated.
+unsafe fn client_and_options<T>(
+    client: *const genauth_client,
+    options_json: *const c_char,
+    parse: impl FnOnce(Option<&str>) -> Result<T, Error>,
+) -> Result<(Arc<Client>, T), Error> {
+    // SAFETY: per the function's contract.
+    let (client, options) = unsafe {
+        (
+            client_ref(client)?,
+            optional_str(options_json, "options_json")?,
+        )
+    };
+    Ok((client, parse(options)?))
 }
