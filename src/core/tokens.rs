@@ -101,13 +101,6 @@ impl Tokens {
         let mut tokens = Tokens::default();
         for (key, value) in map {
             match (key.as_str(), value) {
-                ("access_token", Value::String(s)) if !s.is_empty() => tokens.access_token = s,
-                ("token_type", Value::String(s)) => tokens.token_type = Some(s),
-                ("refresh_token", Value::String(s)) => tokens.refresh_token = Some(s),
-                ("id_token", Value::String(s)) => tokens.id_token = Some(s),
-                ("scope", Value::String(s)) => tokens.scope = Some(s),
-                ("expires_in", Value::Number(n)) if n.is_u64() => tokens.expires_in = n.as_u64(),
-                ("expires_at", Value::Number(n)) if n.is_u64() => tokens.expires_at = n.as_u64(),
                 ("id_token_claims", _) if !keep_claims => {}
                 ("id_token_claims", Value::Object(claims)) => {
                     match IdTokenClaims::from_object(claims.clone()) {
@@ -118,11 +111,53 @@ impl Tokens {
                     }
                 }
                 (_, value) => {
-                    tokens.extra.insert(key, value);
+                    if let Some(value) = tokens.place(&key, value) {
+                        tokens.extra.insert(key, value);
+                    }
                 }
             }
         }
         (!tokens.access_token.is_empty()).then_some(tokens)
+    }
+
+    /// Puts a member of a token reply in its typed field: strings, `expires_in`/`expires_at` as
+    /// non-negative integers, `access_token` only when not empty. Hands the value back when
+    /// `key` is not a typed field or the value is not of its type (it then belongs in `extra`).
+    pub(crate) fn place(&mut self, key: &str, value: Value) -> Option<Value> {
+        fn text(field: &mut Option<String>, value: Value) -> Option<Value> {
+            match value {
+                Value::String(s) => {
+                    *field = Some(s);
+                    None
+                }
+                other => Some(other),
+            }
+        }
+        fn number(field: &mut Option<u64>, value: Value) -> Option<Value> {
+            match value.as_u64() {
+                Some(n) => {
+                    *field = Some(n);
+                    None
+                }
+                None => Some(value),
+            }
+        }
+        match key {
+            "access_token" => match value {
+                Value::String(s) if !s.is_empty() => {
+                    self.access_token = s;
+                    None
+                }
+                other => Some(other),
+            },
+            "token_type" => text(&mut self.token_type, value),
+            "refresh_token" => text(&mut self.refresh_token, value),
+            "id_token" => text(&mut self.id_token, value),
+            "scope" => text(&mut self.scope, value),
+            "expires_in" => number(&mut self.expires_in, value),
+            "expires_at" => number(&mut self.expires_at, value),
+            _ => Some(value),
+        }
     }
 
     /// The tokens as one JSON object: the known fields (those present), then `extra`, then

@@ -111,7 +111,7 @@ impl<'de> Visitor<'de> for DirectVisitor {
                 legacy_expiry = Some(value);
                 continue;
             }
-            if let Some(value) = place(&mut tokens, known, value) {
+            if let Some(value) = tokens.place(name_of(known), value) {
                 // A known member of another type stays with the provider's others.
                 tokens.extra.insert(name_of(known).to_owned(), value);
             }
@@ -121,50 +121,11 @@ impl<'de> Visitor<'de> for DirectVisitor {
         }
         // The legacy name counts only without `expires_in`, and then comes last, as renamed.
         if let (Some(value), false) = (legacy_expiry, seen & (1 << Known::ExpiresIn as u16) != 0) {
-            if let Some(value) = place(&mut tokens, Known::ExpiresIn, value) {
+            if let Some(value) = tokens.place("expires_in", value) {
                 tokens.extra.insert("expires_in".to_owned(), value);
             }
         }
         Ok(Direct(Some(tokens)))
-    }
-}
-
-/// Puts `value` in its field; hands it back when it is not of the field's type.
-fn place(tokens: &mut Tokens, known: Known, value: Value) -> Option<Value> {
-    let text = |value: Value, field: &mut Option<String>| match value {
-        Value::String(s) => {
-            *field = Some(s);
-            None
-        }
-        other => Some(other),
-    };
-    match known {
-        Known::AccessToken => match value {
-            Value::String(s) if !s.is_empty() => {
-                tokens.access_token = s;
-                None
-            }
-            other => Some(other),
-        },
-        Known::TokenType => text(value, &mut tokens.token_type),
-        Known::RefreshToken => text(value, &mut tokens.refresh_token),
-        Known::IdToken => text(value, &mut tokens.id_token),
-        Known::Scope => text(value, &mut tokens.scope),
-        Known::ExpiresIn => match value.as_u64() {
-            Some(n) => {
-                tokens.expires_in = Some(n);
-                None
-            }
-            None => Some(value),
-        },
-        Known::ExpiresAt => match value.as_u64() {
-            Some(n) => {
-                tokens.expires_at = Some(n);
-                None
-            }
-            None => Some(value),
-        },
-        Known::IdTokenClaims | Known::ExpireIn => Some(value),
     }
 }
 
