@@ -85,24 +85,32 @@ pub(crate) fn block_on<T>(future: impl Future<Output = Result<T, Error>>) -> Res
             let mut slot = slot.borrow_mut();
             let state = &mut *slot.0;
             state.for_this_process();
-            if state.runtime.is_none() {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    // Its blocking pool only runs name resolutions (getaddrinfo), one at a time
-                    // since the thread makes one call at a time; an idle one does not linger.
-                    .max_blocking_threads(1)
-                    .thread_keep_alive(std::time::Duration::from_secs(2))
-                    .build()
-                    .map_err(|e| {
-                        Error::Internal(format!("could not start this thread's runtime: {e}"))
-                    })?;
-                state.runtime = Some(Rc::new(runtime));
-            }
+            let runtime = match &state.runtime {
+                Some(runtime) => runtime.clone(),
+                None => {
+                    let runtime = Rc::new(
+                        tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            // Its blocking pool only runs name resolutions (getaddrinfo), one at
+                            // a time since the thread makes one call at a time; an idle one does
+                            // not linger.
+                            .max_blocking_threads(1)
+                            .thread_keep_alive(std::time::Duration::from_secs(2))
+                            .build()
+                            .map_err(|e| {
+                                Error::Internal(format!(
+                                    "could not start this thread's runtime: {e}"
+                                ))
+                            })?,
+                    );
+                    state.runtime = Some(runtime.clone());
+                    runtime
+                }
+            };
             state.driving = true;
-            Ok(state.runtime.clone())
+            Ok(runtime)
         })
-        .map_err(|_| Error::Internal("called while this thread is exiting".into()))??
-        .expect("made above");
+        .map_err(|_| Error::Internal("called while this thread is exiting".into()))??;
     let _driving = Driving;
     runtime.block_on(future)
 }

@@ -270,13 +270,6 @@ def encode_arg(value: Any, name: str, *, optional: bool) -> Optional[bytes]: ...
 def encode_arg(value: Any, name: str, *, optional: bool = False) -> Optional[bytes]:
     """A Python str as a NUL-terminated UTF-8 argument (None stays None when ``optional``).
     Never puts the value into an error."""
-    if type(value) is str and "\x00" not in value:
-        try:
-            return value.encode("utf-8")
-        except UnicodeEncodeError:
-            pass  # reported below
-    from .errors import ConfigError  # only on the way to an error: this runs on every call
-
     if value is None:
         if optional:
             return None
@@ -284,6 +277,8 @@ def encode_arg(value: Any, name: str, *, optional: bool = False) -> Optional[byt
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, not {type(value).__name__}")
     if "\x00" in value:
+        from .errors import ConfigError  # imported only on the way to an error: hot path
+
         # ctypes would cut the string at the NUL and send a different value.
         raise ConfigError(
             {"code": "invalid_argument", "message": f"`{name}` contains a NUL character"}
@@ -291,6 +286,8 @@ def encode_arg(value: Any, name: str, *, optional: bool = False) -> Optional[byt
     try:
         return value.encode("utf-8")
     except UnicodeEncodeError:
+        from .errors import ConfigError
+
         raise ConfigError(
             {"code": "invalid_utf8", "message": f"`{name}` is not valid Unicode (lone surrogate)"}
         ) from None
